@@ -1,8 +1,10 @@
-"""GPU: one-time extraction of the frozen encoders' features vs the course's decode-and-encode-every-epoch loop.
+"""One-time extraction of the frozen encoders' features vs the course's decode-and-encode-every-epoch loop.
 
-    python bench/gpu_extract.py --clips 1000 [--workers 15] [--tokenizer DIR] [--root DIR]
+    python bench/epoch_cost.py --clips 1000 [--workers 15] [--tokenizer DIR] [--root DIR]    # GPU, MELD-size clips
+    python bench/epoch_cost.py --data-dir DIR --workers 1                                    # CPU, e.g. the demo set
 
-On generated clips at MELD's size (1280x720, 23.976 fps, 2.5-4.7 s, H.264 + AAC), with the course's
+Runs on CUDA when there is a GPU, else on the CPU.
+On the train split of --data-dir, or on generated clips at MELD's size (1280x720, 23.976 fps, 2.5-4.7 s, H.264 + AAC), with the course's
 encoders (r3d_18 at 16x112x112, bert-base-uncased's architecture at 128 tokens, the seed's audio CNN;
 random weights: throughput does not depend on them):
 
@@ -92,19 +94,25 @@ def main():
     ap.add_argument('--batch-size', type=int, default=32)
     ap.add_argument('--tokenizer', default=None, help='tokenizer folder (default: the offline encoder\'s)')
     ap.add_argument('--root', type=Path, default=None, help='where to generate the clips (default: a temporary folder)')
+    ap.add_argument('--data-dir', type=Path, default=None, help='use the train split of this MELD-layout folder instead of generating clips')
+    ap.add_argument('--n-frames', type=int, default=16)
     ap.add_argument('--ceilings', type=Path, default=Path(__file__).resolve().parents[2]/'shared'/'measurements'/'gpu-ceiling-h100.json')
-    ap.add_argument('--out', type=Path, default=Path(__file__).parent/'out'/'gpu_extract.json')
+    ap.add_argument('--out', type=Path, default=Path(__file__).parent/'out'/'epoch_cost.json')
     args = ap.parse_args()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     torch.backends.cudnn.benchmark = True
     info = {'device': torch.cuda.get_device_name() if dev.type == 'cuda' else 'cpu', 'torch': torch.__version__,
             'cpus': os.cpu_count(), 'python': platform.python_version(), 'workers': args.workers, 'clips': args.clips}
     print(json.dumps(info), flush=True)
-    root = args.root or Path(tempfile.mkdtemp())/'meldsize'
-    cfg = replace(MELD_SIZE, n_train=args.clips, n_dev=0, n_test=0, min_seconds=2.5, max_seconds=4.7)
-    t = time.perf_counter(); make_demo_dataset(root, cfg, workers=os.cpu_count(), progress=True)
-    print(f'generated {args.clips} clips at 1280x720 in {time.perf_counter() - t:.0f} s', flush=True)
-    ds = MELDDataset.from_split(root, 'train', tokenizer=args.tokenizer, n_frames=16)
+    if args.data_dir: root = args.data_dir
+    else:
+        root = args.root or Path(tempfile.mkdtemp())/'meldsize'
+        cfg = replace(MELD_SIZE, n_train=args.clips, n_dev=0, n_test=0, min_seconds=2.5, max_seconds=4.7)
+        t = time.perf_counter(); make_demo_dataset(root, cfg, workers=os.cpu_count(), progress=True)
+        print(f'generated {args.clips} clips at 1280x720 in {time.perf_counter() - t:.0f} s', flush=True)
+    ds = MELDDataset.from_split(root, 'train', tokenizer=args.tokenizer, n_frames=args.n_frames)
+    info |= {'data': str(root), 'clips': len(ds), 'n_frames': args.n_frames}
+    print(json.dumps(info), flush=True)
     torch.manual_seed(0)
     model = MultimodalSentimentModel(text_model=RANDOM_BERT, pooling='pooler', video_weights='random').to(dev).eval()
     model.video_encoder.backbone.to(memory_format=torch.channels_last_3d)
@@ -130,14 +138,14 @@ def main():
         if t_first is None: t_first = time.perf_counter() - t0
         wait_s += time.perf_counter() - tw
         batch.pop('skipped')
-        tg = time.perf_counter(); b = to_dev(batch, dev); f = features(model, b, dev, bf16=True); sync(dev); gpu_s += time.perf_counter() - tg
+        tg = time.perf_counter(); b = to_dev(batch, dev); f = features(model, b, dev, bf16=dev.type == 'cuda'); sync(dev); gpu_s += time.perf_counter() - tg
         for k in ('video', 'audio', 'text'): cache[k].append(f[k])
         cache['emotion'].append(b['emotion_label']); cache['sentiment'].append(b['sentiment_label'])
         kept.append(batch); n += len(batch['index'])
         if len(kept) % 8 == 0: print(f'  extraction: {n} clips after {time.perf_counter() - t0:.0f} s', flush=True)
     wall = time.perf_counter() - t0
     res['extraction'] = {'clips': n, 'wall_s': wall, 'clips_per_s': n / wall, 'worker_start_s': t_first,
-                         'waiting_for_decode_s': wait_s, 'gpu_bf16_s': gpu_s,
+                         'waiting_for_decode_s': wait_s, 'encode_s': gpu_s, 'encode_precision': 'bf16' if dev.type == 'cuda' else 'fp32',
                          'decode_clips_per_s_steady': (n - args.batch_size) / max(1e-9, wall - t_first)}
     print('extraction', json.dumps(res['extraction']), flush=True); save()
     cache = {k: torch.cat(v) for k, v in cache.items()}
@@ -146,7 +154,7 @@ def main():
     gb = [to_dev(b, dev) for b in kept[:4]]
     nb = sum(len(b['index']) for b in gb)
     comp = {}
-    for prec, bf16 in (('fp32', False), ('bf16', True)):
+    for prec, bf16 in (('fp32', False), ('bf16', True))[:2 if dev.type == 'cuda' else 1]:
         def run(part):
             def f():
                 with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
@@ -162,7 +170,7 @@ def main():
         model.video_encoder.backbone.to(memory_format=torch.channels_last_3d)
     ceil = json.loads(args.ceilings.read_text()) if args.ceilings.is_file() else {}
     res['gpu_compute_clips_per_s'] = comp
-    res['vs_ceiling'] = {k: comp[k] / ceil[v] for k, v in CEILING_KEYS.items() if v in ceil}
+    res['vs_ceiling'] = {k: comp[k] / ceil[v] for k, v in CEILING_KEYS.items() if v in ceil and k in comp and dev.type == 'cuda'}
     print('gpu compute', json.dumps(comp), '| fraction of ceiling', json.dumps(res['vs_ceiling']), flush=True); save()
 
     # 3. the course's loop: decode + encode (fp32) + train, every epoch
