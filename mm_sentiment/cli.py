@@ -12,6 +12,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from .demo import MELD_SIZE, DemoConfig, demo_data_dir, make_demo_dataset
 from .download import MELD_RAW_URL, check_meld_dir, download_meld
 from .meld import EMOTIONS, SENTIMENTS, SPLITS, read_meld_csv
@@ -33,7 +35,8 @@ def _majority(data_dir: Path, split: str) -> dict:
     tr, te = read_meld_csv(data_dir/SPLITS['train'].csv), read_meld_csv(data_dir/SPLITS[split].csv)
     return {h: head_metrics(te[f'{h}_id'], [tr[f'{h}_id'].mode()[0]] * len(te)) for h in ('emotion', 'sentiment')}
 
-def _figures(run_dir: Path, ds_sample=None):
+def _figures(run_dir: Path):
+    "Learning curves and confusion matrices of a run folder, as PNG files in it."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     hist = json.loads((run_dir/'metrics.json').read_text())
@@ -44,6 +47,15 @@ def _figures(run_dir: Path, ds_sample=None):
     axs[1].set_title('dev weighted F1'); axs[1].legend()
     for ax in axs: ax.set_xlabel('epoch')
     fig.tight_layout(); fig.savefig(run_dir/'learning_curves.png', dpi=80); plt.close('all')
+    for f in run_dir.glob('confusion_*.json'):
+        cms = json.loads(f.read_text())
+        fig, axs = plt.subplots(1, len(cms), figsize=(11, 4))
+        for ax, (head, cm) in zip(axs, cms.items()):
+            m, labels = np.array(cm['matrix']), cm['labels']
+            ax.imshow(m, cmap='Blues'); ax.set_xticks(range(len(labels)), labels, rotation=45); ax.set_yticks(range(len(labels)), labels)
+            for (r, c_), v in np.ndenumerate(m): ax.text(c_, r, v, ha='center', va='center', fontsize=8)
+            ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(f'{head} ({f.stem.split("_", 1)[1]})')
+        fig.tight_layout(); fig.savefig(run_dir/f'{f.stem}.png', dpi=80); plt.close('all')
 
 def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epochs: int = 40, workers: int | None = 0,
              progress: bool = True) -> dict:

@@ -159,19 +159,21 @@ def head_metrics(y_true, y_pred) -> dict:
             'weighted_f1': f1_score(y_true, y_pred, average='weighted', zero_division=0)}
 
 def evaluate_features(model, data: CachedFeatures, batch_size: int = 256, loss_fns=None) -> tuple[dict, dict]:
-    "Metrics of `model` on cached features, and the predictions {'emotion': ..., 'sentiment': ...}."
+    "Metrics of `model` on cached features (per-head and summed losses when `loss_fns` are given), and the predictions."
     model.eval()
     preds, losses = {'emotion': [], 'sentiment': []}, []
     with torch.no_grad():
         for i in range(0, len(data), batch_size):
             out = forward_from_features(model, {m: f[i:i + batch_size] for m, f in data.features.items()})
             ye, ys = data.emotion[i:i + batch_size], data.sentiment[i:i + batch_size]
-            if loss_fns: losses.append((loss_fns[0](out['emotions'], ye) + loss_fns[1](out['sentiments'], ys)).item() * len(ye))
+            if loss_fns: losses.append([loss_fns[0](out['emotions'], ye).item() * len(ye), loss_fns[1](out['sentiments'], ys).item() * len(ye)])
             preds['emotion'].append(out['emotions'].argmax(1)); preds['sentiment'].append(out['sentiments'].argmax(1))
     preds = {k: torch.cat(v).numpy() for k, v in preds.items()}
     m = {'n': len(data), 'emotion': head_metrics(data.emotion.numpy(), preds['emotion']),
          'sentiment': head_metrics(data.sentiment.numpy(), preds['sentiment'])}
-    if loss_fns: m['loss'] = sum(losses) / len(data)
+    if loss_fns:
+        le, ls = (sum(l[k] for l in losses) / len(data) for k in (0, 1))
+        m['emotion']['loss'], m['sentiment']['loss'], m['loss'] = le, ls, le + ls
     return m, preds
 
 # %% ../nbs/07_training.ipynb #2c2f00f2
@@ -341,7 +343,10 @@ def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, wor
     tok = load_tokenizer(run['text_model']) if 'text' in run['modalities'] else load_tokenizer()
     cache = Path(cache_dir) if cache_dir else default_cache()/'features'
     data = CachedFeatures(extract_features(model, _datasets(run, data_dir, split, tok), cache, split, num_workers=workers, progress=progress))
-    m, _ = evaluate_features(model, data)
+    m, preds = evaluate_features(model, data)
     result = {'n': m['n'], 'emotion': m['emotion'], 'sentiment': m['sentiment'], 'skipped': data.n_skipped}
     (run_dir/f'eval_{split}.json').write_text(json.dumps(result, indent=1))
+    confusion = {h: {'labels': list(labels), 'matrix': confusion_matrix(getattr(data, h).numpy(), preds[h], labels=range(len(labels))).tolist()}
+                 for h, labels in (('emotion', EMOTIONS), ('sentiment', SENTIMENTS))}
+    (run_dir/f'confusion_{split}.json').write_text(json.dumps(confusion))   # rows: true class, columns: predicted
     return result
