@@ -40,6 +40,7 @@ from mm_sentiment.data import MELDDataset, collate_meld
 from mm_sentiment.demo import MELD_SIZE, make_demo_dataset
 from mm_sentiment.encoders import RANDOM_BERT
 from mm_sentiment.model import MultimodalSentimentModel
+from mm_sentiment.training import _frozen_features, forward_from_features, to_device
 
 CEILING_KEYS = {'video_fp32': 'r3d18_T16_112px_fp32_clips_per_s', 'video_bf16': 'r3d18_T16_112px_bf16_cl_clips_per_s',
                 'text_fp32': 'bert_base_L128_fp32_texts_per_s', 'text_bf16': 'bert_base_L128_bf16_texts_per_s'}
@@ -49,28 +50,11 @@ def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
 
 
-def to_dev(batch, dev):
-    out = {}
-    for k, v in batch.items():
-        if torch.is_tensor(v): out[k] = v.to(dev, non_blocking=True)
-        elif isinstance(v, dict): out[k] = {kk: vv.to(dev, non_blocking=True) for kk, vv in v.items()}
-    return out
-
-
 def features(model, b, dev, bf16: bool):
-    "The frozen backbones' outputs for a batch: video 512, audio 128, text 768."
+    "The frozen backbones' outputs for a batch (video 512, audio 128, text 768), in bf16 with channels_last_3d when asked."
+    if bf16: b = {**b, 'video_frames': b['video_frames'].contiguous(memory_format=torch.channels_last_3d)}
     with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
-        v = b['video_frames']
-        if bf16: v = v.contiguous(memory_format=torch.channels_last_3d)
-        return {'video': model.video_encoder.features(v).float(), 'audio': model.audio_encoder.features(b['audio_features']).float(),
-                'text': model.text_encoder.features(b['text_input']['input_ids'], b['text_input']['attention_mask']).float()}
-
-
-def heads(model, f):
-    "The trainable parts on cached features: projections, fusion, the two heads."
-    z = torch.cat([model.video_encoder.projection(f['video']), model.audio_encoder.projection(f['audio']),
-                   model.text_encoder.projection(f['text'])], 1)
-    return model.classify(z)
+        return {k: v.float() for k, v in _frozen_features(model, b).items()}
 
 
 def train_step(model, opt, out, b):
@@ -138,7 +122,7 @@ def main():
         if t_first is None: t_first = time.perf_counter() - t0
         wait_s += time.perf_counter() - tw
         batch.pop('skipped')
-        tg = time.perf_counter(); b = to_dev(batch, dev); f = features(model, b, dev, bf16=dev.type == 'cuda'); sync(dev); gpu_s += time.perf_counter() - tg
+        tg = time.perf_counter(); b = to_device(batch, dev, non_blocking=True); f = features(model, b, dev, bf16=dev.type == 'cuda'); sync(dev); gpu_s += time.perf_counter() - tg
         for k in ('video', 'audio', 'text'): cache[k].append(f[k])
         cache['emotion'].append(b['emotion_label']); cache['sentiment'].append(b['sentiment_label'])
         kept.append(batch); n += len(batch['index'])
@@ -151,7 +135,7 @@ def main():
     cache = {k: torch.cat(v) for k, v in cache.items()}
 
     # 2. GPU compute alone, per encoder, on decoded batches already on the device
-    gb = [to_dev(b, dev) for b in kept[:4]]
+    gb = [to_device(b, dev, non_blocking=True) for b in kept[:4]]
     nb = sum(len(b['index']) for b in gb)
     comp = {}
     for prec, bf16 in (('fp32', False), ('bf16', True))[:2 if dev.type == 'cuda' else 1]:
@@ -179,7 +163,7 @@ def main():
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-4)
     t0 = time.perf_counter(); n = 0
     for batch in loader():
-        batch.pop('skipped'); b = to_dev(batch, dev)
+        batch.pop('skipped'); b = to_device(batch, dev, non_blocking=True)
         if len(b['index']) < 2: continue
         train_step(model, opt, model(b), b); n += len(b['index'])
     sync(dev); e2e = time.perf_counter() - t0
@@ -194,7 +178,7 @@ def main():
             idx = perm[i:i + 32]
             if len(idx) < 2: continue
             f = {k: cache[k][idx] for k in ('video', 'audio', 'text')}
-            train_step(model, opt, heads(model, f), {'emotion_label': cache['emotion'][idx], 'sentiment_label': cache['sentiment'][idx]})
+            train_step(model, opt, forward_from_features(model, f), {'emotion_label': cache['emotion'][idx], 'sentiment_label': cache['sentiment'][idx]})
     cache_epoch(); sync(dev)
     t = time.perf_counter(); cache_epoch(); sync(dev); cache_s = time.perf_counter() - t
     res['epoch_on_cache'] = {'clips': N, 'seconds': cache_s}

@@ -28,9 +28,10 @@ from .demo import _locked
 from .meld import EMOTIONS, SENTIMENTS
 
 # %% auto #0
-__all__ = ['encoder_config', 'cache_key', 'extract_features', 'CachedFeatures', 'forward_from_features', 'TrainConfig',
-           'class_weights_from_labels', 'head_metrics', 'evaluate_features', 'trainable_state', 'save_checkpoint',
-           'load_checkpoint', 'train_on_features', 'check_data_dir', 'build_model', 'train_run', 'evaluate_run']
+__all__ = ['encoder_config', 'cache_key', 'to_device', 'extract_features', 'CachedFeatures', 'forward_from_features',
+           'TrainConfig', 'class_weights_from_labels', 'head_metrics', 'evaluate_features', 'trainable_state',
+           'save_checkpoint', 'load_checkpoint', 'train_on_features', 'check_data_dir', 'build_model', 'train_run',
+           'evaluate_run']
 
 # %% ../nbs/07_training.ipynb #edb16686
 def _backbone_checksum(enc) -> float:
@@ -64,6 +65,14 @@ def cache_key(ds: MELDDataset, model) -> str:
     return h.hexdigest()[:16]
 
 # %% ../nbs/07_training.ipynb #4667ebf0
+def to_device(batch: dict, device, non_blocking: bool = False) -> dict:
+    "The tensors of a collated batch (one level of nesting, as `text_input`) moved to `device`; other entries dropped."
+    out = {}
+    for k, v in batch.items():
+        if torch.is_tensor(v): out[k] = v.to(device, non_blocking=non_blocking)
+        elif isinstance(v, dict): out[k] = {kk: vv.to(device, non_blocking=non_blocking) for kk, vv in v.items()}
+    return out
+
 def _frozen_features(model, batch: dict) -> dict:
     "The frozen backbones' outputs for a collated batch."
     out = {}
@@ -99,8 +108,7 @@ def _extract(model, ds, path, split, batch_size, num_workers, device, progress) 
             batch.pop('skipped')
             if not batch: continue
             idx = batch['index']
-            b = {k: (v.to(device) if torch.is_tensor(v) else {kk: vv.to(device) for kk, vv in v.items()}) for k, v in batch.items()}
-            for m, f in _frozen_features(model, b).items(): feats[m][idx] = f.float().cpu()
+            for m, f in _frozen_features(model, to_device(batch, device)).items(): feats[m][idx] = f.float().cpu()
             valid[idx] = True
     tensors = {f'features.{m}': f for m, f in feats.items()}
     tensors |= {'valid': valid, 'emotion': torch.tensor(ds.df['emotion_id'].to_numpy()), 'sentiment': torch.tensor(ds.df['sentiment_id'].to_numpy())}
