@@ -104,8 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--pooling', default='mean', choices=('mean', 'pooler', 'cls'))
     t.add_argument('--n-frames', type=int, default=16)
     t.add_argument('--out', type=Path, default=Path('runs/train'))
-    t.add_argument('--workers', type=int, default=0, help='decoding worker processes for the one-time feature extraction')
+    t.add_argument('--workers', type=int, default=0, help='decoding worker processes (the one-time feature extraction, or every epoch end to end)')
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.safetensors')
+    t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: cuda when there is a GPU)')
+    t.add_argument('--precision', default='auto', choices=('auto', 'fp32', 'bf16'), help='auto: bf16 autocast on CUDA, float32 on a CPU')
+    t.add_argument('--unfreeze', default='', help='comma-separated modalities whose backbone trains too (end to end; e.g. text)')
+    t.add_argument('--augment', action='store_true', help='mirror video frames, mask spectrograms (end to end)')
+    t.add_argument('--end-to-end', action='store_true', help='decode and encode every clip every epoch instead of using the feature cache')
     for name, typ, default in (('epochs', int, 20), ('batch_size', int, 32), ('lr', float, 1e-4), ('lr_encoders', float, None),
                                ('weight_decay', float, 0.0), ('label_smoothing', float, 0.0), ('early_stopping', int, None), ('seed', int, 0)):
         t.add_argument('--' + name.replace('_', '-'), type=typ, default=default)
@@ -115,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--data-dir', type=Path, default=None, help='default: the folder the run was trained on')
     e.add_argument('--split', default='dev', choices=('dev', 'test'))
     e.add_argument('--workers', type=int, default=0)
+    e.add_argument('--device', default=None, help='default: cuda when there is a GPU')
     m = sub.add_parser('make-demo-data', help='generate a demo dataset in MELD\'s layout')
     m.add_argument('dir', type=Path)
     m.add_argument('--meld-size', action='store_true', help="MELD's split sizes and 1280x720 clips (hours; tens of GB)")
@@ -144,12 +150,13 @@ def _run(args) -> int:
         cfg = TrainConfig(**{k: getattr(args, k) for k in ('epochs', 'batch_size', 'lr', 'lr_encoders', 'weight_decay', 'label_smoothing',
                                                              'early_stopping', 'seed', 'class_weights')})
         state = train_run(args.data_dir, args.out, args.modalities, args.text_model, args.pooling, args.n_frames, cfg=cfg,
-                          workers=args.workers, resume=args.resume)
+                          workers=args.workers, resume=args.resume, device=args.device, precision=args.precision,
+                          unfreeze=args.unfreeze, augment=args.augment, end_to_end=args.end_to_end)
         best = state['history'][state['best_epoch'] - 1]['val']
         print(f"best epoch {state['best_epoch']} of {state['epoch']} (dev loss {best['loss']:.3f}); run in {args.out}/")
         print_table(best)
     elif args.command == 'evaluate':
-        res = evaluate_run(args.run_dir, args.data_dir, args.split, workers=args.workers)
+        res = evaluate_run(args.run_dir, args.data_dir, args.split, workers=args.workers, device=args.device)
         print(f"{args.split}: {res['n']} samples ({res['skipped']} skipped)"); print_table(res)
     elif args.command == 'make-demo-data':
         cfg = MELD_SIZE if args.meld_size else DemoConfig()

@@ -90,11 +90,16 @@ def load_text_model(name_or_path: str | Path | None = None) -> nn.Module:
     from transformers import AutoModel, BertConfig, BertModel
     if name_or_path == RANDOM_BERT: return BertModel(BertConfig())
     name = str(name_or_path or default_text_model())
+    from transformers.utils import logging as hf_logging
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()                  # a local model loads in a blink: no progress bar in every notebook
     try: return AutoModel.from_pretrained(name)
     except (OSError, ValueError) as e:
         raise OSError(f'cannot load the text model {name!r}: {e}\nWithout network access, use the pretrained encoder that '
                       f'installs with the course (text model None, i.e. the folder {default_text_model()}), '
                       f'or {RANDOM_BERT!r} for shapes only.') from e
+    finally:
+        if shown: hf_logging.enable_progress_bar()
 
 class TextEncoder(FrozenBackboneEncoder):
     "Tokens (input_ids, attention_mask), each (B, L) -> (B, out_dim): a BERT-family encoder, pooled, + Linear."

@@ -28,16 +28,17 @@ from .demo import _locked
 from .meld import EMOTIONS, SENTIMENTS
 
 # %% auto #0
-__all__ = ['encoder_config', 'cache_key', 'to_device', 'extract_features', 'CachedFeatures', 'forward_from_features',
-           'TrainConfig', 'class_weights_from_labels', 'head_metrics', 'evaluate_features', 'trainable_state',
-           'save_checkpoint', 'load_checkpoint', 'train_on_features', 'check_data_dir', 'build_model', 'train_run',
-           'evaluate_run']
+__all__ = ['encoder_config', 'cache_key', 'to_device', 'resolve_device', 'use_bf16', 'prepare_for_device', 'batch_for_device',
+           'extract_features', 'CachedFeatures', 'forward_from_features', 'TrainConfig', 'class_weights_from_labels',
+           'head_metrics', 'FeatureBatches', 'evaluate_batches', 'evaluate_features', 'trainable_state',
+           'save_checkpoint', 'load_checkpoint', 'epoch_batches', 'fit', 'train_on_features', 'check_data_dir',
+           'build_model', 'train_run', 'evaluate_run']
 
 # %% ../nbs/07_training.ipynb #edb16686
 def _backbone_checksum(enc) -> float:
     "A cheap fingerprint of frozen weights: the sums of the first and last parameter tensors."
     ps = list(enc.backbone.parameters())
-    return round(float(ps[0].double().sum() + ps[-1].double().sum()), 6) if ps else 0.0
+    return round(float(ps[0].detach().double().sum() + ps[-1].detach().double().sum()), 6) if ps else 0.0
 
 def encoder_config(model) -> dict:
     "What the frozen part of `model` is, for cache keys and checkpoints."
@@ -50,12 +51,13 @@ def encoder_config(model) -> dict:
         if m == 'video': cfg[m]['weights'] = enc.weights_source
     return cfg
 
-def cache_key(ds: MELDDataset, model) -> str:
-    "A hash of the data, the preprocessing and the frozen encoders: the name of a feature cache."
+def cache_key(ds: MELDDataset, model, precision: str = 'fp32') -> str:
+    "A hash of the data, the preprocessing, the frozen encoders and the precision they run in: the name of a feature cache."
     h = hashlib.sha256()
     h.update(json.dumps(encoder_config(model), sort_keys=True).encode())
     h.update(json.dumps({'n_frames': ds.n_frames, 'max_length': ds.max_length, 'sample_rate': ds.sample_rate,
-                         'n_mels': ds.mel.n_mels, 'max_audio_frames': ds.max_audio_frames, 'modalities': ds.modalities}).encode())
+                         'n_mels': ds.mel.n_mels, 'max_audio_frames': ds.max_audio_frames, 'modalities': ds.modalities,
+                         'precision': precision}).encode())
     h.update(ds.df[['Utterance', 'clip', 'emotion_id', 'sentiment_id']].to_csv(index=False).encode())
     if ds.needs_clips:
         for name in ds.df['clip']:
@@ -73,54 +75,95 @@ def to_device(batch: dict, device, non_blocking: bool = False) -> dict:
         elif isinstance(v, dict): out[k] = {kk: vv.to(device, non_blocking=non_blocking) for kk, vv in v.items()}
     return out
 
-def _frozen_features(model, batch: dict) -> dict:
-    "The frozen backbones' outputs for a collated batch."
+def resolve_device(device=None) -> torch.device:
+    "`device`, or CUDA when there is a GPU, else the CPU."
+    return torch.device(device if device is not None else ('cuda' if torch.cuda.is_available() else 'cpu'))
+
+def use_bf16(device: torch.device, precision: str = 'auto') -> bool:
+    "Whether to run under bf16 autocast: 'auto' means on CUDA only (on a CPU bf16 is slower and no more useful)."
+    if precision not in ('auto', 'fp32', 'bf16'): raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', not {precision!r}")
+    return precision == 'bf16' or (precision == 'auto' and device.type == 'cuda')
+
+def prepare_for_device(model, device: torch.device):
+    "Move `model` to `device`, the video backbone's weights in channels_last_3d: the layout 3-D convolutions are fastest in (cuDNN, and oneDNN on a CPU)."
+    model = model.to(device)
+    if 'video' in model.modalities: model.video_encoder.backbone.to(memory_format=torch.channels_last_3d)
+    return model
+
+def batch_for_device(batch: dict, device: torch.device) -> dict:
+    "A collated batch on `device`: non-blocking copies (from pinned memory) on CUDA, and the video in channels_last_3d."
+    b = to_device(batch, device, non_blocking=device.type == 'cuda')
+    if 'video_frames' in b: b['video_frames'] = b['video_frames'].contiguous(memory_format=torch.channels_last_3d)
+    return b
+
+def _frozen_features(model, batch: dict, bf16: bool = False) -> dict:
+    "The frozen backbones' outputs for a collated batch (float32, whatever precision computed them)."
     out = {}
-    if 'video' in model.modalities: out['video'] = model.video_encoder.features(batch['video_frames'])
-    if 'audio' in model.modalities: out['audio'] = model.audio_encoder.features(batch['audio_features'])
-    if 'text' in model.modalities:
-        out['text'] = model.text_encoder.features(batch['text_input']['input_ids'], batch['text_input']['attention_mask'])
-    return out
+    with torch.autocast(batch['emotion_label'].device.type, dtype=torch.bfloat16, enabled=bf16):
+        if 'video' in model.modalities: out['video'] = model.video_encoder.features(batch['video_frames'])
+        if 'audio' in model.modalities: out['audio'] = model.audio_encoder.features(batch['audio_features'])
+        if 'text' in model.modalities:
+            out['text'] = model.text_encoder.features(batch['text_input']['input_ids'], batch['text_input']['attention_mask'])
+    return {k: v.float() for k, v in out.items()}
 
 def extract_features(model, ds: MELDDataset, cache_dir: str | Path, split: str, batch_size: int = 16,
-                     num_workers: int = 0, device: str | torch.device = 'cpu', progress: bool = True) -> Path:
+                     num_workers: int = 0, device=None, precision: str = 'auto', progress: bool = True) -> Path:
     "Compute (or reuse) the frozen features of `ds` for `model`; returns the safetensors file."
     if any(getattr(model, f'{m}_encoder').train_backbone for m in model.modalities):
         raise ValueError('a trained backbone changes its features every step: train end to end instead of from a cache')
-    path = Path(cache_dir)/f'{split}-{cache_key(ds, model)}.safetensors'
+    device = resolve_device(device)
+    bf16 = use_bf16(device, precision)
+    path = Path(cache_dir)/f'{split}-{cache_key(ds, model, "bf16" if bf16 else "fp32")}.safetensors'
     if path.is_file(): return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + '.lock'), 'w') as lock:
         _locked(lock)                                   # a second process computing the same features waits, then reuses them
         if path.is_file(): return path
-        return _extract(model, ds, path, split, batch_size, num_workers, device, progress)
+        return _extract(model, ds, path, split, batch_size, num_workers, device, bf16, progress)
 
-def _extract(model, ds, path, split, batch_size, num_workers, device, progress) -> Path:
-    "Run the frozen backbones over `ds` once and write the cache file `path` atomically."
-    model = model.to(device).eval()
+def _extract(model, ds, path, split, batch_size, num_workers, device, bf16, progress) -> Path:
+    "Run the frozen backbones over `ds` once and write the cache file `path` atomically, with where the time went."
+    model = prepare_for_device(model, device).eval()
     n = len(ds)
     feats = {m: torch.zeros(n, getattr(model, f'{m}_encoder').feature_dim) for m in model.modalities}
     valid = torch.zeros(n, dtype=torch.bool)
-    extra = dict(multiprocessing_context='spawn') if num_workers else {}
-    dl = DataLoader(ds, batch_size=batch_size, num_workers=num_workers, collate_fn=collate_meld, **extra)
+    extra = dict(multiprocessing_context='spawn', prefetch_factor=4) if num_workers else {}
+    dl = DataLoader(ds, batch_size=batch_size, num_workers=num_workers, collate_fn=collate_meld, pin_memory=device.type == 'cuda', **extra)
+    timing = {'start_s': 0.0, 'wait_s': 0.0, 'encode_s': 0.0, 'first_batch_s': None}    # start: spawning the decoding workers
+    t0 = time.perf_counter()
     with torch.no_grad():
-        for batch in tqdm(dl, desc=f'features {split}', disable=not progress):
+        it, bar = iter(dl), tqdm(total=n, desc=f'features {split}', disable=not progress)
+        timing['start_s'] = time.perf_counter() - t0
+        while True:
+            tw = time.perf_counter()
+            batch = next(it, None)
+            timing['wait_s'] += time.perf_counter() - tw
+            if batch is None: break
+            if timing['first_batch_s'] is None: timing['first_batch_s'] = time.perf_counter() - t0
+            bar.update(len(batch['skipped']) + (len(batch['index']) if 'index' in batch else 0))
             batch.pop('skipped')
             if not batch: continue
+            te = time.perf_counter()
             idx = batch['index']
-            for m, f in _frozen_features(model, to_device(batch, device)).items(): feats[m][idx] = f.float().cpu()
+            for m, f in _frozen_features(model, batch_for_device(batch, device), bf16).items(): feats[m][idx] = f.cpu()
             valid[idx] = True
+            timing['encode_s'] += time.perf_counter() - te           # .cpu() waits for the GPU: this is compute time
+        bar.close()
+    timing |= {'wall_s': time.perf_counter() - t0, 'clips': n, 'device': str(device), 'precision': 'bf16' if bf16 else 'fp32', 'workers': num_workers}
     tensors = {f'features.{m}': f for m, f in feats.items()}
     tensors |= {'valid': valid, 'emotion': torch.tensor(ds.df['emotion_id'].to_numpy()), 'sentiment': torch.tensor(ds.df['sentiment_id'].to_numpy())}
     tmp = path.with_name(path.name + '.part')
-    save_file(tensors, str(tmp), metadata={'split': split, 'encoders': json.dumps(encoder_config(model)), 'n': str(n)})
+    save_file(tensors, str(tmp), metadata={'split': split, 'encoders': json.dumps(encoder_config(model)), 'n': str(n),
+                                           'timing': json.dumps(timing)})
     os.replace(tmp, path)
     return path
 
 class CachedFeatures:
-    "The valid rows of a feature cache file: `features[m]` (N, d), `emotion` and `sentiment` (N,), `index` (N,)."
+    "The valid rows of a feature cache file: `features[m]` (N, d), `emotion` and `sentiment` (N,), `index` (N,); `timing` of its extraction."
     def __init__(self, path: str | Path):
         t = load_file(str(path))
+        with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
+        self.timing = json.loads(meta.get('timing', '{}'))
         keep = t['valid']
         self.index = torch.nonzero(keep).squeeze(1)
         self.features = {k.split('.', 1)[1]: v[keep] for k, v in t.items() if k.startswith('features.')}
@@ -166,28 +209,56 @@ def head_metrics(y_true, y_pred) -> dict:
             'weighted_precision': precision_score(y_true, y_pred, average='weighted', zero_division=0),
             'weighted_f1': f1_score(y_true, y_pred, average='weighted', zero_division=0)}
 
-def evaluate_features(model, data: CachedFeatures, batch_size: int = 256, loss_fns=None) -> tuple[dict, dict]:
-    "Metrics of `model` on cached features (per-head and summed losses when `loss_fns` are given), and the predictions."
+class FeatureBatches:
+    "A `CachedFeatures` as batches `(inputs, emotion, sentiment)` on `device`, in row order or in the order given."
+    bf16 = False                       # the trainable part is small: float32 costs nothing here
+    def __init__(self, data: CachedFeatures, device='cpu', batch_size: int = 256):
+        self.device, self.batch_size = torch.device(device), batch_size
+        self.features = {m: f.to(self.device) for m, f in data.features.items()}     # once, not every batch
+        self.emotion, self.sentiment = data.emotion.to(self.device), data.sentiment.to(self.device)
+        self.n_skipped = data.n_skipped
+    def __len__(self) -> int: return len(self.emotion)
+    def labels(self) -> tuple[np.ndarray, np.ndarray]: return self.emotion.cpu().numpy(), self.sentiment.cpu().numpy()
+    def batches(self, chunks=None):
+        "Yield `(features, emotion, sentiment)` for each index tensor of `chunks` (default: consecutive rows)."
+        for idx in chunks if chunks is not None else torch.arange(len(self)).split(self.batch_size):
+            idx = idx.to(self.device)
+            yield {m: f[idx] for m, f in self.features.items()}, self.emotion[idx], self.sentiment[idx]
+    def forward(self, model, inputs) -> dict: return forward_from_features(model, inputs)
+
+def evaluate_batches(model, source, loss_fns=None) -> tuple[dict, dict, dict]:
+    "Metrics of `model` over `source` (per-head and summed losses when `loss_fns` are given), its predictions and the labels."
     model.eval()
-    preds, losses = {'emotion': [], 'sentiment': []}, []
+    preds, labels = {'emotion': [], 'sentiment': []}, {'emotion': [], 'sentiment': []}
+    total, n = 0, 0
     with torch.no_grad():
-        for i in range(0, len(data), batch_size):
-            out = forward_from_features(model, {m: f[i:i + batch_size] for m, f in data.features.items()})
-            ye, ys = data.emotion[i:i + batch_size], data.sentiment[i:i + batch_size]
-            if loss_fns: losses.append([loss_fns[0](out['emotions'], ye).item() * len(ye), loss_fns[1](out['sentiments'], ys).item() * len(ye)])
-            preds['emotion'].append(out['emotions'].argmax(1)); preds['sentiment'].append(out['sentiments'].argmax(1))
-    preds = {k: torch.cat(v).numpy() for k, v in preds.items()}
-    m = {'n': len(data), 'emotion': head_metrics(data.emotion.numpy(), preds['emotion']),
-         'sentiment': head_metrics(data.sentiment.numpy(), preds['sentiment'])}
+        for x, ye, ys in source.batches():
+            with torch.autocast(ye.device.type, dtype=torch.bfloat16, enabled=source.bf16): out = source.forward(model, x)
+            oe, os_ = out['emotions'].float(), out['sentiments'].float()
+            if loss_fns: total = total + torch.stack([loss_fns[0](oe, ye), loss_fns[1](os_, ys)]) * len(ye)  # summed on the device: no sync per batch
+            for h, o, y in (('emotion', oe, ye), ('sentiment', os_, ys)): preds[h].append(o.argmax(1).cpu()); labels[h].append(y.cpu())
+            n += len(ye)
+    if not n: raise ValueError('nothing to evaluate: every sample was skipped')
+    preds, labels = ({k: torch.cat(v).numpy() for k, v in d.items()} for d in (preds, labels))
+    m = {'n': n, **{h: head_metrics(labels[h], preds[h]) for h in ('emotion', 'sentiment')}}
     if loss_fns:
-        le, ls = (sum(l[k] for l in losses) / len(data) for k in (0, 1))
+        le, ls = (total / n).tolist()
         m['emotion']['loss'], m['sentiment']['loss'], m['loss'] = le, ls, le + ls
+    return m, preds, labels
+
+def evaluate_features(model, data: CachedFeatures, batch_size: int = 256, loss_fns=None) -> tuple[dict, dict]:
+    "Metrics of `model` on cached features (and losses when `loss_fns` are given), and the predictions in row order."
+    m, preds, _ = evaluate_batches(model, FeatureBatches(data, next(model.parameters()).device, batch_size), loss_fns)
     return m, preds
 
 # %% ../nbs/07_training.ipynb #2c2f00f2
+def _frozen_prefixes(model) -> tuple[str, ...]:
+    "The state-dict prefixes of the frozen backbones."
+    return tuple(f'{m}_encoder.backbone.' for m in model.modalities if not getattr(model, f'{m}_encoder').train_backbone)
+
 def trainable_state(model) -> dict:
     "The state of everything but the frozen backbones (their weights come from their source)."
-    frozen = tuple(f'{m}_encoder.backbone.' for m in model.modalities if not getattr(model, f'{m}_encoder').train_backbone)
+    frozen = _frozen_prefixes(model)
     return {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if not k.startswith(frozen)}
 
 def save_checkpoint(path: str | Path, model, optimizer=None, state: dict | None = None):
@@ -201,6 +272,7 @@ def save_checkpoint(path: str | Path, model, optimizer=None, state: dict | None 
             for k, v in st.items(): tensors[f'optim.{pid}.{k}'] = torch.as_tensor(v).detach().cpu().contiguous()
         opt_meta = {'param_groups': sd['param_groups']}
     tensors['rng.torch'] = torch.get_rng_state()
+    if torch.cuda.is_available() and torch.cuda.is_initialized(): tensors['rng.cuda'] = torch.cuda.get_rng_state()   # dropout on the GPU
     meta = {'state': json.dumps(state or {}), 'optimizer': json.dumps(opt_meta),
             'labels': json.dumps({'emotions': list(EMOTIONS), 'sentiments': list(SENTIMENTS)})}
     tmp = path.with_name(path.name + '.part')
@@ -214,7 +286,7 @@ def load_checkpoint(path: str | Path, model, optimizer=None, restore_rng: bool =
     with safe_open(str(path), 'pt') as f: meta = f.metadata()
     sd = {k[6:]: v for k, v in tensors.items() if k.startswith('model.')}
     missing, unexpected = model.load_state_dict(sd, strict=False)
-    frozen = tuple(f'{m}_encoder.backbone.' for m in model.modalities)
+    frozen = _frozen_prefixes(model)
     if unexpected or [k for k in missing if not k.startswith(frozen)]:
         raise ValueError(f'{path.name} does not fit this model: missing {missing[:5]}, unexpected {unexpected[:5]}')
     if optimizer is not None:
@@ -225,7 +297,9 @@ def load_checkpoint(path: str | Path, model, optimizer=None, restore_rng: bool =
                 _, pid, name = k.split('.', 2)
                 state.setdefault(int(pid), {})[name] = v
         optimizer.load_state_dict({'state': state, 'param_groups': om['param_groups']})
-    if restore_rng: torch.set_rng_state(tensors['rng.torch'])
+    if restore_rng:
+        torch.set_rng_state(tensors['rng.torch'])
+        if 'rng.cuda' in tensors and torch.cuda.is_available(): torch.cuda.set_rng_state(tensors['rng.cuda'])
     return json.loads(meta['state'])
 
 # %% ../nbs/07_training.ipynb #f42f1114
@@ -241,16 +315,23 @@ def _flat(prefix: str, m: dict) -> dict:
         elif isinstance(v, (int, float)): out[f'{prefix}{k}'] = v
     return out
 
-def train_on_features(model, train: CachedFeatures, val: CachedFeatures, cfg: TrainConfig, run_dir: str | Path,
-                      resume: bool = False, progress: bool = True, on_batch=None) -> dict:
-    "Train the trainable parts of `model` on cached features; returns the history. `on_batch(epoch, step)` is a test hook."
+def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.Tensor]:
+    "The batches of epoch `epoch`: a permutation seeded with (seed, epoch), in chunks; a last chunk of one is dropped (BatchNorm needs two)."
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+    return [c for c in order.split(batch_size) if len(c) >= 2]
+
+def fit(model, train, val, cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress: bool = True, on_batch=None) -> dict:
+    "Train `model` on the batch source `train`, validating on `val` every epoch; returns the state. `on_batch(epoch, step)` is a test hook."
     from torch.utils.tensorboard import SummaryWriter
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    dev = train.device
     torch.manual_seed(cfg.seed)
+    model = prepare_for_device(model, dev)
     opt = torch.optim.Adam(_param_groups(model, cfg), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='min', factor=cfg.plateau_factor, patience=cfg.plateau_patience)
-    we = class_weights_from_labels(train.emotion.numpy(), len(EMOTIONS)) if cfg.class_weights else None
-    ws = class_weights_from_labels(train.sentiment.numpy(), len(SENTIMENTS)) if cfg.class_weights else None
+    y_e, y_s = train.labels()                          # from the label file: nothing is decoded for the class weights
+    we = class_weights_from_labels(y_e, len(EMOTIONS)).to(dev) if cfg.class_weights else None
+    ws = class_weights_from_labels(y_s, len(SENTIMENTS)).to(dev) if cfg.class_weights else None
     loss_e = torch.nn.CrossEntropyLoss(weight=we, label_smoothing=cfg.label_smoothing)
     loss_s = torch.nn.CrossEntropyLoss(weight=ws, label_smoothing=cfg.label_smoothing)
     state = {'epoch': 0, 'history': [], 'best_val_loss': math.inf, 'best_epoch': None, 'bad_epochs': 0}
@@ -263,21 +344,20 @@ def train_on_features(model, train: CachedFeatures, val: CachedFeatures, cfg: Tr
     params = [p for g in opt.param_groups for p in g['params']]
     bar = tqdm(range(state['epoch'], cfg.epochs), desc='epochs', disable=not progress, initial=state['epoch'], total=cfg.epochs)
     for epoch in bar:
-        model.train()
-        order = torch.randperm(len(train), generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch))
-        total, seen = 0.0, 0
-        for step, i in enumerate(range(0, len(train), cfg.batch_size)):
-            idx = order[i:i + cfg.batch_size]
-            if len(idx) < 2: continue                          # BatchNorm needs two samples in training mode
+        model.train(); t0 = time.perf_counter()
+        total, seen = torch.zeros((), device=dev), 0
+        for step, (x, ye, ys) in enumerate(train.batches(epoch_batches(len(train), cfg.batch_size, cfg.seed, epoch))):
+            if len(ye) < 2: continue                   # skipped clips can leave a batch of one
             if on_batch: on_batch(epoch, step)
-            out = forward_from_features(model, {m: f[idx] for m, f in train.features.items()})
-            loss = loss_e(out['emotions'], train.emotion[idx]) + loss_s(out['sentiments'], train.sentiment[idx])
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=train.bf16): out = train.forward(model, x)
+            loss = loss_e(out['emotions'].float(), ye) + loss_s(out['sentiments'].float(), ys)
             opt.zero_grad(set_to_none=True); loss.backward()
             torch.nn.utils.clip_grad_norm_(params, cfg.clip_norm); opt.step()
-            total += loss.item() * len(idx); seen += len(idx)
-        val_m, _ = evaluate_features(model, val, loss_fns=(loss_e, loss_s))
+            total += loss.detach() * len(ye); seen += len(ye)
+        val_m, _, _ = evaluate_batches(model, val, (loss_e, loss_s))
         sched.step(val_m['loss'])
-        rec = {'epoch': epoch + 1, 'train_loss': total / max(seen, 1), 'val': val_m, 'lr': [g['lr'] for g in opt.param_groups]}
+        rec = {'epoch': epoch + 1, 'train_loss': total.item() / max(seen, 1), 'val': val_m, 'lr': [g['lr'] for g in opt.param_groups],
+               'seconds': time.perf_counter() - t0}
         state['history'].append(rec)
         for k, v in _flat('', {'train_loss': rec['train_loss'], 'val': val_m, 'lr': rec['lr'][-1]}).items(): writer.add_scalar(k, v, epoch + 1)
         improved = val_m['loss'] < state['best_val_loss']
@@ -291,6 +371,12 @@ def train_on_features(model, train: CachedFeatures, val: CachedFeatures, cfg: Tr
         if cfg.early_stopping and state['bad_epochs'] >= cfg.early_stopping: break
     writer.close()
     return state
+
+def train_on_features(model, train: CachedFeatures, val: CachedFeatures, cfg: TrainConfig, run_dir: str | Path, device=None,
+                      resume: bool = False, progress: bool = True, on_batch=None) -> dict:
+    "Train the trainable parts of `model` on cached features (on the GPU when there is one); returns the state with its history."
+    device = resolve_device(device)
+    return fit(model, FeatureBatches(train, device, cfg.batch_size), FeatureBatches(val, device), cfg, run_dir, resume, progress, on_batch)
 
 # %% ../nbs/07_training.ipynb #c0524427
 def check_data_dir(data_dir: str | Path, splits=('train', 'dev'), modalities=('video', 'audio', 'text')) -> Path:
@@ -307,54 +393,83 @@ def check_data_dir(data_dir: str | Path, splits=('train', 'dev'), modalities=('v
     return d
 
 def build_model(run: dict):
-    "The model a run describes, with its frozen backbones initialised from the run's seed."
+    "The model a run describes, with its frozen backbones initialised from the run's seed and the backbones of `run['unfreeze']` trainable."
     from mm_sentiment.model import MultimodalSentimentModel
+    from mm_sentiment.encoders import TextEncoder, VideoEncoder
     torch.manual_seed(run['seed'])
+    unfreeze = run.get('unfreeze') or []
     with warnings.catch_warnings():
         if run.get('quiet'): warnings.simplefilter('ignore')
-        return MultimodalSentimentModel(run['modalities'], text_model=run['text_model'], pooling=run['pooling'], video_weights=run['video_weights'])
+        encoders = {}
+        if 'text' in unfreeze: encoders['text'] = TextEncoder(run['text_model'], pooling=run['pooling'], train_backbone=True)
+        if 'video' in unfreeze: encoders['video'] = VideoEncoder(run['video_weights'], train_backbone=True)
+        return MultimodalSentimentModel(run['modalities'], text_model=run['text_model'], pooling=run['pooling'], video_weights=run['video_weights'],
+                                        train_audio_convs='audio' in unfreeze, encoders=encoders)
 
 def _datasets(run: dict, data_dir: Path, split: str, tokenizer) -> MELDDataset:
     return MELDDataset.from_split(data_dir, split, tokenizer=tokenizer, modalities=run['modalities'], n_frames=run['n_frames'])
 
+def _tokenizer(run: dict):
+    from mm_sentiment.data import load_tokenizer
+    return load_tokenizer(run['text_model']) if 'text' in run['modalities'] else load_tokenizer()
+
 def train_run(data_dir, out, modalities=('video', 'audio', 'text'), text_model=None, pooling: str = 'mean',
               n_frames: int = 16, video_weights: str = 'auto', cfg: TrainConfig = TrainConfig(), cache_dir=None,
-              workers: int = 0, resume: bool = False, progress: bool = True) -> dict:
-    "Train on a MELD-layout folder; writes the run folder `out` and returns the training state."
-    from mm_sentiment.data import _check_modalities, load_tokenizer
+              workers: int = 0, resume: bool = False, progress: bool = True, device=None, precision: str = 'auto',
+              unfreeze=(), augment: bool = False, end_to_end: bool = False) -> dict:
+    """Train on a MELD-layout folder; writes the run folder `out` and returns the training state.
+    On the feature cache, unless a backbone is trained (`unfreeze`), inputs are augmented, or `end_to_end` is asked for."""
+    from mm_sentiment.data import _check_modalities
     from mm_sentiment.demo import cache_dir as default_cache
     modalities = list(_check_modalities(modalities))
+    unfreeze = list(_check_modalities(unfreeze)) if unfreeze else []
+    if set(unfreeze) - set(modalities): raise ValueError(f'cannot unfreeze {sorted(set(unfreeze) - set(modalities))}: not among the modalities {modalities}')
+    end_to_end = bool(end_to_end or augment or unfreeze)
     data_dir = check_data_dir(data_dir, ('train', 'dev'), modalities)
+    device = resolve_device(device)
     run = {'data_dir': str(data_dir), 'modalities': modalities, 'text_model': str(text_model) if text_model else None,
-           'pooling': pooling, 'n_frames': n_frames, 'video_weights': video_weights, 'seed': cfg.seed}
+           'pooling': pooling, 'n_frames': n_frames, 'video_weights': video_weights, 'seed': cfg.seed,
+           'unfreeze': unfreeze, 'augment': augment, 'end_to_end': end_to_end, 'precision': precision}
     model = build_model(run)
-    tok = load_tokenizer(text_model) if 'text' in modalities else load_tokenizer()
-    cache = Path(cache_dir) if cache_dir else default_cache()/'features'
-    feats = {s: CachedFeatures(extract_features(model, _datasets(run, data_dir, s, tok), cache, s, num_workers=workers, progress=progress))
-             for s in ('train', 'dev')}
+    tok = _tokenizer(run)
+    ds = {s: _datasets(run, data_dir, s, tok) for s in ('train', 'dev')}
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    if end_to_end:
+        from mm_sentiment.end_to_end import Augment, train_end_to_end
+        (out/'run.json').write_text(json.dumps({**run, 'encoders': encoder_config(model)}, indent=1))
+        return train_end_to_end(model, ds['train'], ds['dev'], cfg, out, device=device, workers=workers, precision=precision,
+                                augment=Augment() if augment else None, resume=resume, progress=progress)
+    cache = Path(cache_dir) if cache_dir else default_cache()/'features'
+    feats = {s: CachedFeatures(extract_features(model, d, cache, s, num_workers=workers, device=device, precision=precision, progress=progress))
+             for s, d in ds.items()}
     (out/'run.json').write_text(json.dumps({**run, 'encoders': encoder_config(model)}, indent=1))
-    return train_on_features(model, feats['train'], feats['dev'], cfg, out, resume=resume, progress=progress)
+    return train_on_features(model, feats['train'], feats['dev'], cfg, out, device=device, resume=resume, progress=progress)
 
-def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, workers: int = 0, progress: bool = True) -> dict:
-    "Evaluate the best checkpoint of a run on `split`; writes and returns `eval_<split>.json`."
-    from mm_sentiment.data import load_tokenizer
+def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, workers: int = 0, progress: bool = True, device=None) -> dict:
+    "Evaluate the best checkpoint of a run on `split`; writes and returns `eval_<split>.json` (and `confusion_<split>.json`)."
     from mm_sentiment.demo import cache_dir as default_cache
     run_dir = Path(run_dir)
     if not (run_dir/'run.json').is_file(): raise FileNotFoundError(f'{run_dir} is not a run folder (no run.json)')
     run = json.loads((run_dir/'run.json').read_text())
     data_dir = check_data_dir(data_dir or run['data_dir'], (split,), run['modalities'])
+    device, precision = resolve_device(device), run.get('precision', 'auto')
     model = build_model(run)
     if encoder_config(model) != run['encoders']:
         raise ValueError('the frozen encoders differ from those this run was trained with (other weights, text model or pooling)')
     load_checkpoint(run_dir/'best.safetensors', model)
-    tok = load_tokenizer(run['text_model']) if 'text' in run['modalities'] else load_tokenizer()
-    cache = Path(cache_dir) if cache_dir else default_cache()/'features'
-    data = CachedFeatures(extract_features(model, _datasets(run, data_dir, split, tok), cache, split, num_workers=workers, progress=progress))
-    m, preds = evaluate_features(model, data)
-    result = {'n': m['n'], 'emotion': m['emotion'], 'sentiment': m['sentiment'], 'skipped': data.n_skipped}
+    model = prepare_for_device(model, device)
+    ds = _datasets(run, data_dir, split, _tokenizer(run))
+    if run.get('unfreeze'):                        # trained backbones: their features exist only for these weights, so no cache
+        from mm_sentiment.end_to_end import ClipBatches
+        source = ClipBatches(ds, device, workers=workers, precision=precision)
+    else:
+        cache = Path(cache_dir) if cache_dir else default_cache()/'features'
+        source = FeatureBatches(CachedFeatures(extract_features(model, ds, cache, split, num_workers=workers, device=device,
+                                                                precision=precision, progress=progress)), device)
+    m, preds, labels = evaluate_batches(model, source)
+    result = {'n': m['n'], 'emotion': m['emotion'], 'sentiment': m['sentiment'], 'skipped': source.n_skipped}
     (run_dir/f'eval_{split}.json').write_text(json.dumps(result, indent=1))
-    confusion = {h: {'labels': list(labels), 'matrix': confusion_matrix(getattr(data, h).numpy(), preds[h], labels=range(len(labels))).tolist()}
-                 for h, labels in (('emotion', EMOTIONS), ('sentiment', SENTIMENTS))}
+    confusion = {h: {'labels': list(names), 'matrix': confusion_matrix(labels[h], preds[h], labels=range(len(names))).tolist()}
+                 for h, names in (('emotion', EMOTIONS), ('sentiment', SENTIMENTS))}
     (run_dir/f'confusion_{split}.json').write_text(json.dumps(confusion))   # rows: true class, columns: predicted
     return result
