@@ -121,7 +121,8 @@ def main():
                                             num_workers=args.workers, device=dev, progress=True))
     tm = cache.timing
     res['extraction'] = {**tm, 'clips_per_s': tm['clips'] / tm['wall_s'],
-                         'decode_clips_per_s_steady': (tm['clips'] - args.batch_size) / max(1e-9, tm['wall_s'] - tm['first_batch_s'])}
+                         'clips_per_s_after_first_batch': (tm['clips'] - args.batch_size) / (tm['wall_s'] - tm['first_batch_s'])
+                         if tm['clips'] > args.batch_size else None}
     print('extraction', json.dumps(res['extraction']), flush=True); save()
 
     # 2. GPU compute alone, per encoder, on a few decoded batches already on the device

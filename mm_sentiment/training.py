@@ -346,7 +346,9 @@ def fit(model, train, val, cfg: TrainConfig, run_dir: str | Path, resume: bool =
     for epoch in bar:
         model.train(); t0 = time.perf_counter()
         total, seen = torch.zeros((), device=dev), 0
-        for step, (x, ye, ys) in enumerate(train.batches(epoch_batches(len(train), cfg.batch_size, cfg.seed, epoch))):
+        chunks = epoch_batches(len(train), cfg.batch_size, cfg.seed, epoch)
+        steps = tqdm(train.batches(chunks), total=len(chunks), desc=f'epoch {epoch + 1}', leave=False, disable=not progress)
+        for step, (x, ye, ys) in enumerate(steps):
             if len(ye) < 2: continue                   # skipped clips can leave a batch of one
             if on_batch: on_batch(epoch, step)
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=train.bf16): out = train.forward(model, x)
