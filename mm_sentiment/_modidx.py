@@ -255,4 +255,6 @@ d = { 'settings': { 'branch': 'main',
                                        'mm_sentiment.training.train_run': ('training.html#train_run', 'mm_sentiment/training.py'),
                                        'mm_sentiment.training.trainable_state': ( 'training.html#trainable_state',
                                                                                   'mm_sentiment/training.py'),
-                                       'mm_sentiment.training.use_bf16': ('training.html#use_bf16', 'mm_sentiment/training.py')}}}
+                                       'mm_sentiment.training.use_bf16': ('training.html#use_bf16', 'mm_sentiment/training.py'),
+                                       'mm_sentiment.training.write_safetensors': ( 'training.html#write_safetensors',
+                                                                                    'mm_sentiment/training.py')}}}

@@ -29,10 +29,10 @@ from .meld import EMOTIONS, SENTIMENTS
 
 # %% auto #0
 __all__ = ['encoder_config', 'cache_key', 'to_device', 'resolve_device', 'use_bf16', 'prepare_for_device', 'batch_for_device',
-           'extract_features', 'CachedFeatures', 'forward_from_features', 'TrainConfig', 'class_weights_from_labels',
-           'head_metrics', 'FeatureBatches', 'evaluate_batches', 'evaluate_features', 'trainable_state',
-           'save_checkpoint', 'load_checkpoint', 'epoch_batches', 'fit', 'train_on_features', 'check_data_dir',
-           'build_model', 'train_run', 'evaluate_run']
+           'extract_features', 'write_safetensors', 'CachedFeatures', 'forward_from_features', 'TrainConfig',
+           'class_weights_from_labels', 'head_metrics', 'FeatureBatches', 'evaluate_batches', 'evaluate_features',
+           'trainable_state', 'save_checkpoint', 'load_checkpoint', 'epoch_batches', 'fit', 'train_on_features',
+           'check_data_dir', 'build_model', 'train_run', 'evaluate_run']
 
 # %% ../nbs/07_training.ipynb #edb16686
 def _backbone_checksum(enc) -> float:
@@ -152,11 +152,16 @@ def _extract(model, ds, path, split, batch_size, num_workers, device, bf16, prog
     timing |= {'wall_s': time.perf_counter() - t0, 'clips': n, 'device': str(device), 'precision': 'bf16' if bf16 else 'fp32', 'workers': num_workers}
     tensors = {f'features.{m}': f for m, f in feats.items()}
     tensors |= {'valid': valid, 'emotion': torch.tensor(ds.df['emotion_id'].to_numpy()), 'sentiment': torch.tensor(ds.df['sentiment_id'].to_numpy())}
-    tmp = path.with_name(path.name + '.part')
-    save_file(tensors, str(tmp), metadata={'split': split, 'encoders': json.dumps(encoder_config(model)), 'n': str(n),
-                                           'timing': json.dumps(timing)})
-    os.replace(tmp, path)
+    write_safetensors(path, tensors, {'split': split, 'encoders': json.dumps(encoder_config(model)), 'n': str(n), 'timing': json.dumps(timing)})
     return path
+
+def write_safetensors(path: Path, tensors: dict, metadata: dict):
+    "Write a safetensors file atomically: under a temporary name, then renamed (a killed writer leaves the old file intact)."
+    tmp = path.with_name(path.name + '.part')
+    save_file(tensors, str(tmp), metadata=metadata)
+    umask = os.umask(0); os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)                  # safetensors creates its files 0600: give them the usual permissions
+    os.replace(tmp, path)
 
 class CachedFeatures:
     "The valid rows of a feature cache file: `features[m]` (N, d), `emotion` and `sentiment` (N,), `index` (N,); `timing` of its extraction."
@@ -275,9 +280,7 @@ def save_checkpoint(path: str | Path, model, optimizer=None, state: dict | None 
     if torch.cuda.is_available() and torch.cuda.is_initialized(): tensors['rng.cuda'] = torch.cuda.get_rng_state()   # dropout on the GPU
     meta = {'state': json.dumps(state or {}), 'optimizer': json.dumps(opt_meta),
             'labels': json.dumps({'emotions': list(EMOTIONS), 'sentiments': list(SENTIMENTS)})}
-    tmp = path.with_name(path.name + '.part')
-    save_file(tensors, str(tmp), metadata=meta)
-    os.replace(tmp, path)
+    write_safetensors(path, tensors, meta)
 
 def load_checkpoint(path: str | Path, model, optimizer=None, restore_rng: bool = False) -> dict:
     "Load a checkpoint written by `save_checkpoint` into `model` (and `optimizer`); returns its JSON state."
