@@ -13,10 +13,10 @@ import torchaudio
 from torch.utils.data import DataLoader
 
 from .data import MELDDataset, SILENCE_DB, MEL_DB_OFFSET, MEL_DB_SCALE, collate_meld
-from .training import TrainConfig, batch_for_device, evaluate_batches, fit, resolve_device, use_bf16
+from .training import TrainConfig, batch_for_device, fit, resolve_device, use_bf16
 
 # %% auto #0
-__all__ = ['SILENCE', 'Augment', 'ClipBatches', 'train_end_to_end', 'evaluate_clips']
+__all__ = ['SILENCE', 'Augment', 'ClipBatches', 'train_end_to_end']
 
 # %% ../nbs/07b_end_to_end.ipynb #cb9e08e4
 SILENCE = (SILENCE_DB - MEL_DB_OFFSET) / MEL_DB_SCALE      # the value of a silent log-mel bin
@@ -85,7 +85,3 @@ def train_end_to_end(model, train_ds: MELDDataset, val_ds: MELDDataset, cfg: Tra
     train = ClipBatches(train_ds, device, cfg.batch_size, workers, precision, augment)
     val = ClipBatches(val_ds, device, cfg.batch_size, workers, precision)
     return fit(model, train, val, cfg, run_dir, resume, progress, on_batch)
-
-def evaluate_clips(model, ds: MELDDataset, device=None, workers: int = 0, precision: str = 'auto', batch_size: int = 32) -> tuple[dict, dict, dict]:
-    "Metrics, predictions and labels of `model` on `ds`, decoding every clip (no cache)."
-    return evaluate_batches(model.to(resolve_device(device)), ClipBatches(ds, device, batch_size, workers, precision))
