@@ -70,13 +70,13 @@ def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epoc
     counts = {s: read_meld_csv(root/SPLITS[s].csv)['Emotion'].value_counts().reindex(EMOTIONS, fill_value=0).to_dict() for s in SPLITS}
     print(f"{'emotion':10}" + ''.join(f'{s:>7}' for s in SPLITS))
     for e in EMOTIONS: print(f'{e:10}' + ''.join(f'{counts[s][e]:>7}' for s in SPLITS))
-    ds = MELDDataset.from_split(root, 'train', n_frames=8)
+    ds = MELDDataset.from_split(root, 'train', n_frames=4)
     batch = next(iter(make_dataloader(ds, batch_size=8, shuffle=True, seed=0, num_workers=0)))
     shapes = {k: ({kk: list(vv.shape) for kk, vv in v.items()} if isinstance(v, dict) else list(v.shape)) for k, v in batch.items()}
     print('one batch:'); [print(f'  {k:16} {v}') for k, v in shapes.items()]
     show_sample(ds, 0); plt.savefig(out/'demo_sample.png', dpi=80); plt.close('all')
     print('extracting the frozen features once, then training on them ...')
-    state = train_run(root, out, n_frames=8, cfg=TrainConfig(epochs=epochs, lr=1e-3), workers=workers, progress=progress)
+    state = train_run(root, out, n_frames=4, cfg=TrainConfig(epochs=epochs, lr=1e-3), workers=workers, progress=progress)
     result = evaluate_run(out, split='test', workers=workers, progress=progress)
     base = _majority(root, 'test')
     print(f"\ntest split ({result['n']} clips), best epoch {state['best_epoch']} of {state['epoch']}:")
