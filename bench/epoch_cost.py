@@ -43,7 +43,7 @@ from mm_sentiment.demo import MELD_SIZE, make_demo_dataset
 from mm_sentiment.encoders import RANDOM_BERT
 from mm_sentiment.end_to_end import ClipBatches
 from mm_sentiment.model import MultimodalSentimentModel
-from mm_sentiment.training import CachedFeatures, FeatureBatches, epoch_batches, extract_features, prepare_for_device
+from mm_sentiment.training import CachedFeatures, FeatureBatches, epoch_batches, extract_features, prepare_for_device, train_step
 
 CEILING_KEYS = {'video_fp32': 'r3d18_T16_112px_fp32_clips_per_s', 'video_bf16': 'r3d18_T16_112px_bf16_cl_clips_per_s',
                 'text_fp32': 'bert_base_L128_fp32_texts_per_s', 'text_bf16': 'bert_base_L128_bf16_texts_per_s'}
@@ -60,15 +60,13 @@ def machine(dev) -> dict:
             'torch': torch.__version__, 'python': platform.python_version()}
 
 
-def epoch(model, opt, source, n, batch_size, bf16):
+def epoch(model, opt, source, n, batch_size):
     "One training epoch of the trainable parts over `source` (as `fit` runs it, without validation or checkpoints); returns seconds."
     model.train(); t = time.perf_counter()
+    params = [p for p in model.parameters() if p.requires_grad]
     for x, ye, ys in source.batches(epoch_batches(n, batch_size, 0, 0)):
         if len(ye) < 2: continue
-        with torch.autocast(ye.device.type, dtype=torch.bfloat16, enabled=bf16): out = source.forward(model, x)
-        loss = F.cross_entropy(out['emotions'].float(), ye) + F.cross_entropy(out['sentiments'].float(), ys)
-        opt.zero_grad(set_to_none=True); loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0); opt.step()
+        train_step(model, source, x, ye, ys, opt, (F.cross_entropy, F.cross_entropy), params, 1.0)
     sync(ye.device)
     return time.perf_counter() - t
 
@@ -150,15 +148,15 @@ def main():
     res['epoch_course_loop'] = {}
     for prec in ('fp32', 'bf16')[:2 if cuda else 1]:
         src = ClipBatches(ds, dev, args.batch_size, args.workers, prec)
-        res['epoch_course_loop'][prec] = {'clips': len(ds), 'seconds': epoch(model, opt, src, len(ds), args.batch_size, src.bf16)}
+        res['epoch_course_loop'][prec] = {'clips': len(ds), 'seconds': epoch(model, opt, src, len(ds), args.batch_size)}
         del src
         print('course loop epoch', prec, json.dumps(res['epoch_course_loop'][prec]), flush=True); save()
     e2e = res['epoch_course_loop']['fp32']['seconds']
 
     # 4. one epoch on the cache
     fb = FeatureBatches(cache, dev, args.batch_size)
-    epoch(model, opt, fb, len(fb), args.batch_size, False)                     # warm-up
-    cache_s = min(epoch(model, opt, fb, len(fb), args.batch_size, False) for _ in range(3))
+    epoch(model, opt, fb, len(fb), args.batch_size)                     # warm-up
+    cache_s = min(epoch(model, opt, fb, len(fb), args.batch_size) for _ in range(3))
     res['epoch_on_cache'] = {'clips': len(fb), 'seconds': cache_s}
     scale = 9989 / len(fb)
     e2e_20 = 20 * e2e * scale

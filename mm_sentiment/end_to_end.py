@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torchaudio
-from torch.utils.data import DataLoader
 
-from .data import MELDDataset, SILENCE_DB, MEL_DB_OFFSET, MEL_DB_SCALE, collate_meld
+from .data import MELDDataset, SILENCE_DB, MEL_DB_OFFSET, MEL_DB_SCALE, make_dataloader
 from .training import TrainConfig, batch_for_device, fit, resolve_device, use_bf16
 
 # %% auto #0
@@ -54,12 +53,13 @@ class ClipBatches:
                  augment: Augment | None = None):
         self.ds, self.device, self.batch_size, self.augment = ds, resolve_device(device), batch_size, augment
         self.bf16 = use_bf16(self.device, precision)
-        self.skipped = {}
         self._sampler = _Refillable()
-        extra = dict(multiprocessing_context='spawn', persistent_workers=True, prefetch_factor=4) if workers else {}
-        self._loader = DataLoader(ds, batch_sampler=self._sampler, num_workers=workers, collate_fn=collate_meld,
-                                  pin_memory=self.device.type == 'cuda', generator=torch.Generator().manual_seed(0), **extra)
+        # lesson 2c's loader (spawned persistent workers, skipped clips collected); batch_size=1 is what DataLoader wants with a batch sampler
+        self._loader = make_dataloader(ds, batch_size=1, num_workers=workers, seed=0, pin_memory=self.device.type == 'cuda',
+                                       batch_sampler=self._sampler)
     def __len__(self) -> int: return len(self.ds)
+    @property
+    def skipped(self) -> dict: return self._loader.skipped
     @property
     def n_skipped(self) -> int: return len(self.skipped)
     def labels(self) -> tuple[np.ndarray, np.ndarray]: return self.ds.df['emotion_id'].to_numpy(), self.ds.df['sentiment_id'].to_numpy()
@@ -69,8 +69,6 @@ class ClipBatches:
         chunks = chunks if chunks is not None else torch.arange(len(self)).split(self.batch_size)
         self._sampler.chunks = [c.tolist() for c in chunks]
         for batch in self._loader:
-            for s in batch.pop('skipped'): self.skipped[s.index] = s
-            if not batch: continue
             b = batch_for_device(batch, self.device)
             if self.augment is not None: b = self.augment(b)
             yield b, b['emotion_label'], b['sentiment_label']

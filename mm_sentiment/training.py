@@ -30,8 +30,8 @@ from .meld import EMOTIONS, SENTIMENTS
 __all__ = ['encoder_config', 'cache_key', 'to_device', 'resolve_device', 'use_bf16', 'prepare_for_device', 'batch_for_device',
            'extract_features', 'write_safetensors', 'CachedFeatures', 'forward_from_features', 'TrainConfig',
            'class_weights_from_labels', 'head_metrics', 'FeatureBatches', 'evaluate_batches', 'evaluate_features',
-           'trainable_state', 'save_checkpoint', 'load_checkpoint', 'epoch_batches', 'fit', 'train_on_features',
-           'check_data_dir', 'build_model', 'train_run', 'evaluate_run']
+           'trainable_state', 'save_checkpoint', 'load_checkpoint', 'epoch_batches', 'train_step', 'fit',
+           'train_on_features', 'check_data_dir', 'build_model', 'train_run', 'evaluate_run']
 
 # %% ../nbs/07_training.ipynb #edb16686
 def _backbone_checksum(enc) -> float:
@@ -322,6 +322,14 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
     return [c for c in order.split(batch_size) if len(c) >= 2]
 
+def train_step(model, source, x, ye, ys, opt, loss_fns, params, clip_norm: float) -> torch.Tensor:
+    "One optimisation step on a batch of `source`: forward (bf16 autocast when the source asks), the two losses summed, clipped gradients."
+    with torch.autocast(ye.device.type, dtype=torch.bfloat16, enabled=source.bf16): out = source.forward(model, x)
+    loss = loss_fns[0](out['emotions'].float(), ye) + loss_fns[1](out['sentiments'].float(), ys)
+    opt.zero_grad(set_to_none=True); loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, clip_norm); opt.step()
+    return loss.detach()
+
 def fit(model, train, val, cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress: bool = True, on_batch=None) -> dict:
     "Train `model` on the batch source `train`, validating on `val` every epoch; returns the state. `on_batch(epoch, step)` is a test hook."
     from torch.utils.tensorboard import SummaryWriter
@@ -353,11 +361,7 @@ def fit(model, train, val, cfg: TrainConfig, run_dir: str | Path, resume: bool =
         for step, (x, ye, ys) in enumerate(steps):
             if len(ye) < 2: continue                   # skipped clips can leave a batch of one
             if on_batch: on_batch(epoch, step)
-            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=train.bf16): out = train.forward(model, x)
-            loss = loss_e(out['emotions'].float(), ye) + loss_s(out['sentiments'].float(), ys)
-            opt.zero_grad(set_to_none=True); loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, cfg.clip_norm); opt.step()
-            total += loss.detach() * len(ye); seen += len(ye)
+            total += train_step(model, train, x, ye, ys, opt, (loss_e, loss_s), params, cfg.clip_norm) * len(ye); seen += len(ye)
         val_m, _, _ = evaluate_batches(model, val, (loss_e, loss_s))
         sched.step(val_m['loss'])
         rec = {'epoch': epoch + 1, 'train_loss': total.item() / max(seen, 1), 'val': val_m, 'lr': [g['lr'] for g in opt.param_groups],
