@@ -2,7 +2,7 @@
 
     python bench/channels_last.py [--frames 8] [--batch 16] [--repeat 3]
 
-Why: `mm_sentiment.training.prepare_for_device` puts the video backbone in channels_last_3d on every
+Why: `mm_sentiment.devices.prepare_for_device` puts the video backbone in channels_last_3d on every
 device, not only on CUDA; this measures whether that is right here. Random weights (speed does not
 depend on them), inference mode, float32 (and bf16 autocast on CUDA). Prints the machine and seconds
 per clip for each layout, each measured after a warm-up pass. No result is asserted.

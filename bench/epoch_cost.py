@@ -8,7 +8,7 @@ On the train split of --data-dir, or on generated clips at MELD's size (1280x720
 encoders (r3d_18 at 16x112x112, bert-base-uncased's architecture at 128 tokens, the seed's audio CNN;
 random weights: throughput does not depend on them):
 
-1. the library's one-time extraction (`mm_sentiment.training.extract_features`): a DataLoader (spawned
+1. the library's one-time extraction (`mm_sentiment.features.extract_features`): a DataLoader (spawned
    workers, pinned memory) decodes every clip while the GPU computes the frozen features in bf16
    (channels_last_3d for video); wall time, time spent waiting for decoded batches, encode time;
 2. GPU compute alone, on a few decoded batches kept on the device: clips/s per encoder, fp32 and bf16,
@@ -43,7 +43,9 @@ from mm_sentiment.demo import MELD_SIZE, make_demo_dataset
 from mm_sentiment.encoders import RANDOM_BERT
 from mm_sentiment.end_to_end import ClipBatches
 from mm_sentiment.model import MultimodalSentimentModel
-from mm_sentiment.training import CachedFeatures, FeatureBatches, epoch_batches, extract_features, prepare_for_device, train_step
+from mm_sentiment.devices import prepare_for_device
+from mm_sentiment.features import CachedFeatures, extract_features
+from mm_sentiment.training import FeatureBatches, epoch_batches, train_step
 
 CEILING_KEYS = {'video_fp32': 'r3d18_T16_112px_fp32_clips_per_s', 'video_bf16': 'r3d18_T16_112px_bf16_cl_clips_per_s',
                 'text_fp32': 'bert_base_L128_fp32_texts_per_s', 'text_bf16': 'bert_base_L128_bf16_texts_per_s'}

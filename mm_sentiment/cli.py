@@ -17,7 +17,9 @@ import numpy as np
 from .demo import MELD_SIZE, DemoConfig, demo_data_dir, make_demo_dataset
 from .download import MELD_RAW_URL, check_meld_dir, download_meld
 from .meld import EMOTIONS, SENTIMENTS, SPLITS, read_meld_csv
-from .training import TrainConfig, evaluate_run, train_run
+from .model import describe_encoders
+from .runs import evaluate_run, train_run
+from .training import TrainConfig, head_metrics
 
 # %% auto #0
 __all__ = ['print_table', 'run_demo', 'build_parser', 'main']
@@ -31,7 +33,6 @@ def print_table(result: dict, baseline: dict | None = None):
             print(f'{head:10} {k:20} {result[head][k]:7.3f}' + (f' {baseline[head][k]:9.3f}' if baseline else ''))
 
 def _majority(data_dir: Path, split: str) -> dict:
-    from mm_sentiment.training import head_metrics
     tr, te = read_meld_csv(data_dir/SPLITS['train'].csv), read_meld_csv(data_dir/SPLITS[split].csv)
     return {h: head_metrics(te[f'{h}_id'], [tr[f'{h}_id'].mode()[0]] * len(te)) for h in ('emotion', 'sentiment')}
 
@@ -41,9 +42,10 @@ def _figures(run_dir: Path):
     import matplotlib.pyplot as plt
     hist = json.loads((run_dir/'metrics.json').read_text())
     fig, axs = plt.subplots(1, 2, figsize=(11, 3))
-    axs[0].plot([h['train_loss'] for h in hist], label='train'); axs[0].plot([h['val']['loss'] for h in hist], label='dev')
+    ep = [h['epoch'] for h in hist]                                   # epochs counted from 1
+    axs[0].plot(ep, [h['train_loss'] for h in hist], label='train'); axs[0].plot(ep, [h['val']['loss'] for h in hist], label='dev')
     axs[0].set_title('loss'); axs[0].legend()
-    for head in ('emotion', 'sentiment'): axs[1].plot([h['val'][head]['weighted_f1'] for h in hist], label=head)
+    for head in ('emotion', 'sentiment'): axs[1].plot(ep, [h['val'][head]['weighted_f1'] for h in hist], label=head)
     axs[1].set_title('dev weighted F1'); axs[1].legend()
     for ax in axs: ax.set_xlabel('epoch')
     fig.tight_layout(); fig.savefig(run_dir/'learning_curves.png', dpi=80); plt.close('all')
@@ -81,8 +83,9 @@ def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epoc
     base = _majority(root, 'test')
     print(f"\ntest split ({result['n']} clips), best epoch {state['best_epoch']} of {state['epoch']}:")
     print_table(result, base)
+    print(result['encoders'])
     _figures(out)
-    summary = {'data_dir': str(root), 'counts': counts, 'batch_shapes': shapes, 'test': result, 'majority': base,
+    summary = {'data_dir': str(root), 'counts': counts, 'batch_shapes': shapes, 'test': result, 'majority': base, 'encoders': result['encoders'],
                'seconds': round(time.time() - t0, 1)}
     (out/'demo_summary.json').write_text(json.dumps(summary, indent=1))
     print(f"figures, checkpoints and metrics in {out}/ ({summary['seconds']} s)")
@@ -97,12 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--out', default='runs/demo', help='run folder for figures and summaries (default: runs/demo)')
     d.add_argument('--workers', type=int, default=0, help='decoding worker processes (default 0: in this process)')
     d.add_argument('--epochs', type=int, default=40)
+    d.add_argument('--no-progress', action='store_true', help='no progress bars (for logs and saved notebooks)')
     t = sub.add_parser('train', help="train on a folder in MELD's layout")
     t.add_argument('--data-dir', required=True, type=Path)
     t.add_argument('--modalities', default='video,audio,text', help='comma-separated subset of video,audio,text')
     t.add_argument('--text-model', default=None, help='Hugging Face name or folder (default: the offline all-MiniLM-L6-v2)')
     t.add_argument('--pooling', default='mean', choices=('mean', 'pooler', 'cls'))
     t.add_argument('--n-frames', type=int, default=16)
+    t.add_argument('--video-weights', default='auto', help="r3d_18's weights: auto (Kinetics-400 from the torch hub cache, else random "
+                   "with a warning), kinetics (cache or download), random, or PATH to a weights file")
     t.add_argument('--out', type=Path, default=Path('runs/train'))
     t.add_argument('--workers', type=int, default=0, help='decoding worker processes (the one-time feature extraction, or every epoch end to end)')
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.safetensors')
@@ -115,12 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
                                ('weight_decay', float, 0.0), ('label_smoothing', float, 0.0), ('early_stopping', int, None), ('seed', int, 0)):
         t.add_argument('--' + name.replace('_', '-'), type=typ, default=default)
     t.add_argument('--class-weights', action='store_true', help='weight the classes by inverse frequency (from the CSV labels)')
+    t.add_argument('--no-progress', action='store_true', help='no progress bars (for logs and saved notebooks)')
     e = sub.add_parser('evaluate', help="evaluate a run's best checkpoint on a split")
     e.add_argument('run_dir', type=Path)
     e.add_argument('--data-dir', type=Path, default=None, help='default: the folder the run was trained on')
     e.add_argument('--split', default='dev', choices=('dev', 'test'))
     e.add_argument('--workers', type=int, default=0)
     e.add_argument('--device', default=None, help='default: cuda when there is a GPU')
+    e.add_argument('--no-progress', action='store_true', help='no progress bars')
     m = sub.add_parser('make-demo-data', help='generate a demo dataset in MELD\'s layout')
     m.add_argument('dir', type=Path)
     m.add_argument('--meld-size', action='store_true', help="MELD's split sizes and 1280x720 clips (hours; tens of GB)")
@@ -145,19 +153,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     if args.command == 'demo':
-        run_demo(args.out, workers=args.workers, epochs=args.epochs)
+        run_demo(args.out, workers=args.workers, epochs=args.epochs, progress=not args.no_progress)
     elif args.command == 'train':
         cfg = TrainConfig(**{k: getattr(args, k) for k in ('epochs', 'batch_size', 'lr', 'lr_encoders', 'weight_decay', 'label_smoothing',
                                                              'early_stopping', 'seed', 'class_weights')})
-        state = train_run(args.data_dir, args.out, args.modalities, args.text_model, args.pooling, args.n_frames, cfg=cfg,
+        state = train_run(args.data_dir, args.out, args.modalities, args.text_model, args.pooling, args.n_frames, args.video_weights, cfg=cfg,
                           workers=args.workers, resume=args.resume, device=args.device, precision=args.precision,
-                          unfreeze=args.unfreeze, augment=args.augment, end_to_end=args.end_to_end)
+                          unfreeze=args.unfreeze, augment=args.augment, end_to_end=args.end_to_end, progress=not args.no_progress)
         best = state['history'][state['best_epoch'] - 1]['val']
         print(f"best epoch {state['best_epoch']} of {state['epoch']} (dev loss {best['loss']:.3f}); run in {args.out}/")
         print_table(best)
+        print(describe_encoders(json.loads((args.out/'run.json').read_text())['encoders']))
     elif args.command == 'evaluate':
-        res = evaluate_run(args.run_dir, args.data_dir, args.split, workers=args.workers, device=args.device)
-        print(f"{args.split}: {res['n']} samples ({res['skipped']} skipped)"); print_table(res)
+        res = evaluate_run(args.run_dir, args.data_dir, args.split, workers=args.workers, device=args.device, progress=not args.no_progress)
+        print(f"{args.split}: {res['n']} samples ({res['skipped']} skipped)"); print_table(res); print(res['encoders'])
     elif args.command == 'make-demo-data':
         cfg = MELD_SIZE if args.meld_size else DemoConfig()
         cfg = replace(cfg, **{k: getattr(args, k) for k in ('n_train', 'n_dev', 'n_test', 'width', 'height', 'seed') if getattr(args, k) is not None})

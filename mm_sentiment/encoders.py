@@ -60,26 +60,47 @@ _warned = set()
 def _warn_once(key: str, msg: str):
     if key not in _warned: _warned.add(key); warnings.warn(msg, stacklevel=3)
 
-def load_r3d_18(weights: str | None = 'auto') -> tuple[nn.Module, str]:
-    "r3d_18 and where its weights came from: 'kinetics400' (cache or download) or 'random'."
+def _kinetics_state_dict() -> dict:
+    "The Kinetics-400 weights of r3d_18: from the hub cache, else downloaded by torchvision."
+    try: return R3D_WEIGHTS.get_state_dict(progress=False, weights_only=True)
+    except OSError as e:                                # URLError and friends: no network
+        raise OSError(f'cannot get the Kinetics-400 weights of r3d_18 ({e}). Without network access, copy '
+                      f'{os.path.basename(R3D_WEIGHTS.url)} into {_hub_checkpoint().parent} or pass its path as the weights') from e
+
+def _state_dict_file(path: Path) -> dict:
+    "A state dict from a safetensors file or a PyTorch file, without unpickling."
+    if path.suffix == '.safetensors':
+        from safetensors.torch import load_file
+        return load_file(str(path))
+    return torch.load(path, map_location='cpu', weights_only=True)
+
+# %% ../nbs/04_encoders.ipynb #c6993175
+def load_r3d_18(weights: str | Path | None = 'auto') -> tuple[nn.Module, str]:
+    "r3d_18 and where its weights came from: 'kinetics400' (hub cache or download), 'file:NAME' (a local file) or 'random'."
     model = r3d_18(weights=None)
     if weights is None or weights == 'random': return model, 'random'
-    if weights not in ('auto', 'download'): raise ValueError(f"weights must be 'auto', 'download', 'random' or None, not {weights!r}")
-    if weights == 'auto' and not _hub_checkpoint().is_file():
-        _warn_once('r3d', f'Kinetics-400 weights for r3d_18 not found in the torch hub cache ({_hub_checkpoint()}): '
-                          'the video backbone is randomly initialised. Run once with network access (weights="download") to fetch them.')
-        return model, 'random'
-    model.load_state_dict(R3D_WEIGHTS.get_state_dict(progress=False, weights_only=True))   # from the cache, or downloaded
-    return model, 'kinetics400'
+    if weights in ('auto', 'kinetics'):
+        if weights == 'auto' and not _hub_checkpoint().is_file():
+            _warn_once('r3d', f'Kinetics-400 weights for r3d_18 not found in the torch hub cache ({_hub_checkpoint()}): the video '
+                              'backbone is randomly initialised. Use --video-weights kinetics (network) or PATH (a local file) for real ones.')
+            return model, 'random'
+        model.load_state_dict(_kinetics_state_dict()); return model, 'kinetics400'
+    path = Path(weights)
+    if not path.is_file(): raise ValueError(f"weights must be 'auto', 'kinetics', 'random' or a weights file, not {str(weights)!r}")
+    try: model.load_state_dict(_state_dict_file(path))
+    except RuntimeError as e: raise ValueError(f'{path} does not hold r3d_18 weights: {str(e).splitlines()[0]}') from e
+    return model, f'file:{path.name}'
 
+# %% ../nbs/04_encoders.ipynb #1ecc67e4
 class VideoEncoder(FrozenBackboneEncoder):
     "Clip frames (B, 3, T, 112, 112) -> (B, out_dim): r3d_18 backbone (512-d) + Linear -> ReLU -> Dropout."
-    def __init__(self, weights: str | None = 'auto', out_dim: int = 128, dropout: float = 0.2, train_backbone: bool = False):
+    def __init__(self, weights: str | Path | None = 'auto', out_dim: int = 128, dropout: float = 0.2, train_backbone: bool = False):
         backbone, self_weights = load_r3d_18(weights)
         feat_dim = backbone.fc.in_features
         backbone.fc = nn.Identity()
         super().__init__(backbone, nn.Sequential(nn.Linear(feat_dim, out_dim), nn.ReLU(), nn.Dropout(dropout)), train_backbone)
         self.weights_source, self.feature_dim = self_weights, feat_dim
+        self.pretrained = self_weights != 'random'
 
 # %% ../nbs/04_encoders.ipynb #04e13812
 RANDOM_BERT = 'random-bert-base'
@@ -111,6 +132,7 @@ class TextEncoder(FrozenBackboneEncoder):
         hidden = backbone.config.hidden_size
         super().__init__(backbone, nn.Linear(hidden, out_dim), train_backbone)
         self.pooling, self.feature_dim = pooling, hidden
+        self.pretrained = bool(getattr(backbone.config, '_name_or_path', ''))    # from_pretrained names it; BertModel(BertConfig()) does not
 
     def features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         "The pooled hidden state (B, hidden)."
@@ -140,7 +162,7 @@ class AudioEncoder(FrozenBackboneEncoder):
     def __init__(self, n_mels: int = 64, out_dim: int = 128, dropout: float = 0.2, train_convs: bool = False):
         super().__init__(AudioConvStack(*audio_conv_stack(n_mels)), nn.Sequential(nn.Linear(128, out_dim), nn.ReLU(), nn.Dropout(dropout)),
                          train_backbone=train_convs)
-        self.feature_dim = 128
+        self.feature_dim, self.pretrained = 128, False
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 4: x = x.squeeze(1)                  # (B, 1, n_mels, T): the course's original layout

@@ -5,15 +5,17 @@
 # %% ../nbs/05_fusion.ipynb #f25f908c
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from torch import nn
 
-from .data import MODALITIES, _check_modalities
+from .data import MODALITIES, _check_modalities, default_text_model
 from .encoders import AudioEncoder, TextEncoder, VideoEncoder
 from .meld import EMOTIONS, SENTIMENTS
 
 # %% auto #0
-__all__ = ['INPUT_SHAPES', 'MultimodalSentimentModel', 'draw_architecture']
+__all__ = ['INPUT_SHAPES', 'MultimodalSentimentModel', 'encoder_config', 'describe_encoders', 'draw_architecture']
 
 # %% ../nbs/05_fusion.ipynb #2e170386
 class MultimodalSentimentModel(nn.Module):
@@ -48,6 +50,37 @@ class MultimodalSentimentModel(nn.Module):
 
     def forward(self, batch: dict) -> dict:
         return self.classify(self.encode(batch))
+
+# %% ../nbs/05_fusion.ipynb #2d58dc84
+def _backbone_checksum(enc) -> float:
+    "A cheap fingerprint of frozen weights: the sums of the first and last parameter tensors."
+    ps = list(enc.backbone.parameters())
+    return round(float(ps[0].detach().double().sum() + ps[-1].detach().double().sum()), 6) if ps else 0.0
+
+def encoder_config(model: MultimodalSentimentModel) -> dict:
+    "What the encoders of `model` are, pretrained or not: for cache keys, run records and results tables."
+    cfg = {'modalities': list(model.modalities)}
+    for m in model.modalities:
+        enc = getattr(model, f'{m}_encoder')
+        cfg[m] = {'class': type(enc).__name__, 'backbone': type(enc.backbone).__name__, 'feature_dim': enc.feature_dim,
+                  'train_backbone': enc.train_backbone, 'pretrained': enc.pretrained, 'checksum': _backbone_checksum(enc)}
+        if m == 'text': cfg[m] |= {'pooling': enc.pooling, 'name': getattr(enc.backbone.config, '_name_or_path', '')}
+        if m == 'video': cfg[m]['weights'] = enc.weights_source
+    return cfg
+
+# %% ../nbs/05_fusion.ipynb #72dcc0cd
+def _text_model_name(name: str) -> str:
+    if not name: return 'bert-base architecture'
+    return 'all-MiniLM-L6-v2 (offline package)' if Path(name) == default_text_model() else name
+
+def describe_encoders(cfg: dict) -> str:
+    "One line saying, per modality of an `encoder_config`, which backbone it is, pretrained or random, frozen or trained."
+    what = {'video': lambda c: f"r3d_18, {'pretrained (' + c['weights'] + ')' if c['pretrained'] else 'randomly initialised'}",
+            'audio': lambda c: f"the seed's CNN, {'pretrained' if c['pretrained'] else 'randomly initialised'}",
+            'text': lambda c: f"{_text_model_name(c['name'])}, {'pretrained' if c['pretrained'] else 'randomly initialised'}, "
+                              f"{c['pooling']} pooling"}
+    return 'encoders: ' + '; '.join(f"{m} {what[m](cfg[m])}, {'trained' if cfg[m]['train_backbone'] else 'frozen'}"
+                                    for m in cfg['modalities'])
 
 # %% ../nbs/05_fusion.ipynb #3f975d9d
 INPUT_SHAPES = {'video': 'frames (B, 3, T, 112, 112)', 'audio': 'log-mel (B, 64, 300)', 'text': 'tokens + mask (B, 128)'}
