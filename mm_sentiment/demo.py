@@ -226,6 +226,7 @@ def render_frames(sig: Signature, n_frames: int, fps: float, width: int, height:
         yield frame
 
 # %% ../nbs/02b_demo_data.ipynb #0e0d5d56
+#| code-fold: true
 def encode_mp4(path: str | Path, frames=None, fps=24, audio: np.ndarray | None = None,
                sample_rate: int = 48000, crf: int = 28, faststart: bool = False) -> Path:
     "Encode RGB `frames` (an iterable of HxWx3 uint8) and/or `audio` ((channels, samples) float32) to an mp4, atomically."
@@ -270,6 +271,7 @@ def write_clip(path: str | Path, row: dict, width: int, height: int, crf: int = 
     return encode_mp4(path, frames, fps, np.repeat(voice[None], row['channels'], axis=0), sr, crf)
 
 # %% ../nbs/02b_demo_data.ipynb #dcfcaf23
+#| code-fold: true
 def _write_split_csv(path: Path, rows: list[dict]):
     with open(path, 'w', encoding='utf-8', newline='') as f:
         w = csv.writer(f, lineterminator='\r\n')
