@@ -35,6 +35,7 @@ from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 
@@ -49,6 +50,21 @@ from mm_sentiment.training import FeatureBatches, epoch_batches, train_step
 
 CEILING_KEYS = {'video_fp32': 'r3d18_T16_112px_fp32_clips_per_s', 'video_bf16': 'r3d18_T16_112px_bf16_cl_clips_per_s',
                 'text_fp32': 'bert_base_L128_fp32_texts_per_s', 'text_bf16': 'bert_base_L128_bf16_texts_per_s'}
+
+
+def repeat_rows(root: Path, n: int):
+    "Grow the train split of `root` to `n` rows by repeating its rows under new dialogue ids; each new clip is a link to its original."
+    from mm_sentiment.meld import SPLITS
+    csv, clips = root/SPLITS['train'].csv, root/SPLITS['train'].clips
+    df = pd.read_csv(csv)
+    step, parts = int(df['Dialogue_ID'].max()) + 1, [df]
+    for k in range(1, -(-n // len(df))):
+        d = df.assign(Dialogue_ID=df['Dialogue_ID'] + k * step)
+        for (od, ou), nd in zip(df[['Dialogue_ID', 'Utterance_ID']].to_numpy(), d['Dialogue_ID']):
+            (clips/f'dia{nd}_utt{ou}.mp4').symlink_to(clips/f'dia{od}_utt{ou}.mp4')
+        parts.append(d)
+    pd.concat(parts).head(n).to_csv(csv, index=False)
+    print(f'{n} rows from {len(df)} clips (the others are links)', flush=True)
 
 
 def sync(dev):
@@ -84,6 +100,7 @@ def rate(fn, n_items, dev, repeat=3):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--clips', type=int, default=1000)
+    ap.add_argument('--unique', type=int, default=None, help='generate only this many clips and repeat them (links) up to --clips rows')
     ap.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2) - 1))
     ap.add_argument('--batch-size', type=int, default=32)
     ap.add_argument('--tokenizer', default=None, help='tokenizer folder (default: the offline encoder\'s)')
@@ -92,6 +109,7 @@ def main():
     ap.add_argument('--n-frames', type=int, default=16)
     ap.add_argument('--ceilings', type=Path, default=Path(__file__).resolve().parents[2]/'shared'/'measurements'/'gpu-ceiling-h100.json')
     ap.add_argument('--out', type=Path, default=Path(__file__).parent/'out'/'epoch_cost.json')
+    ap.add_argument('--only-generate', action='store_true', help='generate the clips into --root and stop')
     args = ap.parse_args()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     cuda = dev.type == 'cuda'
@@ -101,9 +119,12 @@ def main():
     if args.data_dir: root = args.data_dir
     else:
         root = args.root or Path(tempfile.mkdtemp())/'meldsize'
-        cfg = replace(MELD_SIZE, n_train=args.clips, n_dev=0, n_test=0, min_seconds=2.5, max_seconds=4.7)
+        n_unique = min(args.unique or args.clips, args.clips)
+        cfg = replace(MELD_SIZE, n_train=n_unique, n_dev=0, n_test=0, min_seconds=2.5, max_seconds=4.7)
         t = time.perf_counter(); make_demo_dataset(root, cfg, workers=os.cpu_count(), progress=True)
-        print(f'generated {args.clips} clips at 1280x720 in {time.perf_counter() - t:.0f} s', flush=True)
+        print(f'generated {n_unique} clips at 1280x720 in {time.perf_counter() - t:.0f} s', flush=True)
+        if n_unique < args.clips: repeat_rows(root, args.clips)
+        if args.only_generate: return
     ds = MELDDataset.from_split(root, 'train', tokenizer=args.tokenizer, n_frames=args.n_frames)
     info |= {'data': str(root), 'clips': len(ds), 'n_frames': args.n_frames}
     print(json.dumps(info), flush=True)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ __all__ = ['log', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES', '
            'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
            'decode_frames', 'decode_audio', 'mel_transform', 'log_mel', 'SkippedSample', 'MELDDataset',
            'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'MELDLoader', 'default_workers',
-           'make_dataloader']
+           'make_dataloader', 'worker_context']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -307,8 +308,16 @@ def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, nu
                     seed: int | None = None, pin_memory: bool | None = None, **kwargs) -> MELDLoader:
     "A `MELDLoader` over `ds` with sensible workers, collation and (when `seed` is given) a reproducible order."
     num_workers = default_workers() if num_workers is None else num_workers
-    extra = dict(multiprocessing_context='spawn', persistent_workers=True, prefetch_factor=4) if num_workers else {}
+    extra = dict(multiprocessing_context=worker_context(), persistent_workers=True, prefetch_factor=4) if num_workers else {}
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     dl = DataLoader(ds, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers, collate_fn=collate_meld,
                     pin_memory=torch.cuda.is_available() if pin_memory is None else pin_memory, generator=g, **{**extra, **kwargs})
     return MELDLoader(dl)
+
+# %% ../nbs/02c_dataset.ipynb #aa9d94bc
+def worker_context():
+    "How DataLoader workers start: forked from a server that imported the program and this module once; `spawn` where there is none."
+    if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
+    ctx = multiprocessing.get_context('forkserver')
+    ctx.set_forkserver_preload(['__main__', 'mm_sentiment.data'])
+    return ctx

@@ -17,7 +17,7 @@ from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .data import MELDDataset, collate_meld
+from .data import MELDDataset, collate_meld, worker_context
 from .demo import _locked
 from .devices import batch_for_device, prepare_for_device, resolve_device, use_bf16
 from .model import encoder_config
@@ -84,7 +84,7 @@ def _extract(model, ds, path, split, batch_size, num_workers, device, bf16, prog
     n = len(ds)
     feats = {m: torch.zeros(n, getattr(model, f'{m}_encoder').feature_dim) for m in model.modalities}
     valid = torch.zeros(n, dtype=torch.bool)
-    extra = dict(multiprocessing_context='spawn', prefetch_factor=4) if num_workers else {}
+    extra = dict(multiprocessing_context=worker_context(), prefetch_factor=4) if num_workers else {}
     dl = DataLoader(ds, batch_size=batch_size, num_workers=num_workers, collate_fn=collate_meld, pin_memory=device.type == 'cuda', **extra)
     timing = {'start_s': 0.0, 'wait_s': 0.0, 'encode_s': 0.0, 'first_batch_s': None}    # start: spawning the decoding workers
     t0 = time.perf_counter()

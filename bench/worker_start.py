@@ -1,0 +1,63 @@
+"""How long DataLoader workers take to start, and to deliver a first batch: `spawn` against the course's fork server.
+
+What: a DataLoader over the train split of a MELD-layout folder (the course's `MELDDataset`, 16 frames,
+the offline tokenizer), started with `spawn` and with `mm_sentiment.data.worker_context()` (a fork server
+that imported the program and `mm_sentiment.data` once); for each, the seconds until `iter()` returns
+(the workers are started) and until the first batch arrives.
+Why: a spawned worker imports torch & co. before it reads its pickled dataset from a pipe of 64 KiB; a
+dataset that pickles to more (the tokenizer alone is ~830 KiB) makes the main process wait for each worker
+in turn, so start-up grows with the number of workers (194 s for 15 on the lent H100 machine).
+
+    python bench/worker_start.py [--data-dir DIR] [--workers 2] [--modes spawn forkserver]
+
+Prints the machine and one line per mode; --out writes the numbers as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+
+from mm_sentiment.data import MELDDataset, collate_meld, worker_context
+from mm_sentiment.demo import demo_data_dir
+
+
+def start(ds, workers: int, context, batch_size: int) -> dict:
+    t0 = time.perf_counter()
+    it = iter(DataLoader(ds, batch_size=batch_size, num_workers=workers, collate_fn=collate_meld, multiprocessing_context=context,
+                         prefetch_factor=2))
+    t1 = time.perf_counter(); next(it); t2 = time.perf_counter()
+    del it
+    return {'started_s': round(t1 - t0, 2), 'first_batch_s': round(t2 - t0, 2)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--data-dir', type=Path, default=None, help='a MELD-layout folder (default: the demo set)')
+    ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--batch-size', type=int, default=4)
+    ap.add_argument('--tokenizer', default=None)
+    ap.add_argument('--modes', nargs='+', default=['spawn', 'forkserver'])
+    ap.add_argument('--out', type=Path, default=None)
+    args = ap.parse_args()
+    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
+    print(f'{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}', flush=True)
+    ds = MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16)
+    res = {'machine': {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__}, 'workers': args.workers,
+           'dataset_pickle_kib': round(len(pickle.dumps(ds)) / 1024), 'clips': len(ds)}
+    print(f"{len(ds)} clips; the dataset pickles to {res['dataset_pickle_kib']} KiB; {args.workers} workers, batches of {args.batch_size}")
+    for mode in args.modes:
+        res[mode] = start(ds, args.workers, worker_context() if mode == 'forkserver' else mode, args.batch_size)
+        print(f"{mode:10}: workers started after {res[mode]['started_s']:6.1f} s, first batch after {res[mode]['first_batch_s']:6.1f} s", flush=True)
+        if args.out: args.out.parent.mkdir(parents=True, exist_ok=True); args.out.write_text(json.dumps(res, indent=1))
+
+
+if __name__ == '__main__':
+    main()
