@@ -4,7 +4,7 @@
 #   bash bench/gpu_session.sh [N_ROWS] [WORKERS] [UNIQUE] [SECONDS]
 #   (default 1000 rows made of 200 generated MELD-size clips, cores - 1 workers, 430 s in all)
 # 1. generate UNIQUE clips at 1280x720 and repeat them (links) to N_ROWS rows;
-# 2. bench/worker_start.py: spawn vs the fork server (3 workers), and the fork server with WORKERS;
+# 2. bench/worker_start.py: the fork server with WORKERS, then the same with the model on the GPU and every module imported;
 # 3. bench/epoch_cost.py: extraction, encoders alone vs the ceilings, the course's loop epoch, the cache epoch.
 # Runs on a CPU too (a dry run with a few clips): the same steps, without bf16.
 set -uo pipefail
@@ -31,9 +31,9 @@ left() { echo $(( END - $(date +%s) )); }
   $PY -c "import torch, av; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'av', av.__version__)"
   T=$(date +%s); timeout 120 $PY -u bench/epoch_cost.py --clips "$N" --unique "$U" --root /tmp/meldsize --only-generate "${TOK[@]}"
   echo "== generated in $(( $(date +%s) - T )) s; $(left) s left"
-  timeout $(( $(left) > 150 ? 110 : 30 )) $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers 3 --batch-size 32 "${TOK[@]}" --out "$OUT/worker_start_3.json"
+  timeout $(( $(left) > 200 ? 60 : 20 )) $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver "${TOK[@]}" --out "$OUT/worker_start_$W.json"
   echo "== $(left) s left"
-  timeout $(( $(left) > 120 ? 60 : 20 )) $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver "${TOK[@]}" --out "$OUT/worker_start_$W.json"
+  timeout $(( $(left) > 200 ? 60 : 20 )) $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver --cuda-model --import-all "${TOK[@]}" --out "$OUT/worker_start_${W}_cuda.json"
   echo "== $(left) s left"
   timeout $(( $(left) - 5 )) $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" "${TOK[@]}" "${CEIL[@]}" --out "$OUT/epoch_cost.json"
   echo "== exit $? at $(date -u +%FT%TZ)"

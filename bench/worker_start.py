@@ -8,14 +8,18 @@ Why: a spawned worker imports torch & co. before it reads its pickled dataset fr
 dataset that pickles to more (the tokenizer alone is ~830 KiB) makes the main process wait for each worker
 in turn, so start-up grows with the number of workers (194 s for 15 on the lent H100 machine).
 
-    python bench/worker_start.py [--data-dir DIR] [--workers 2] [--modes spawn forkserver]
+    python bench/worker_start.py [--data-dir DIR] [--workers 2] [--modes forkserver spawn] [--cuda-model] [--import-all]
 
-Prints the machine and one line per mode; --out writes the numbers as JSON.
+Prints the machine and one line per mode, with the seconds each `Process.start()` took (a start that waits
+for the worker shows there); --out writes the numbers as JSON. --cuda-model first puts the course's model on
+the GPU (as an extraction does), --import-all imports every module of the package first: both to find what
+else makes workers start slowly on a GPU machine (see bench/RESULTS.md).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import pickle
 import platform
@@ -28,14 +32,20 @@ from torch.utils.data import DataLoader
 from mm_sentiment.data import MELDDataset, collate_meld, worker_context
 from mm_sentiment.demo import demo_data_dir
 
+STARTS: list[float] = []
+_start = multiprocessing.process.BaseProcess.start
+def _timed_start(self):
+    t = time.perf_counter(); _start(self); STARTS.append(round(time.perf_counter() - t, 3))
+multiprocessing.process.BaseProcess.start = _timed_start
+
 
 def start(ds, workers: int, context, batch_size: int) -> dict:
-    t0 = time.perf_counter()
+    STARTS.clear(); t0 = time.perf_counter()
     it = iter(DataLoader(ds, batch_size=batch_size, num_workers=workers, collate_fn=collate_meld, multiprocessing_context=context,
                          prefetch_factor=2))
     t1 = time.perf_counter(); next(it); t2 = time.perf_counter()
     del it
-    return {'started_s': round(t1 - t0, 2), 'first_batch_s': round(t2 - t0, 2)}
+    return {'started_s': round(t1 - t0, 2), 'first_batch_s': round(t2 - t0, 2), 'each_start_s': list(STARTS)}
 
 
 def main():
@@ -44,18 +54,28 @@ def main():
     ap.add_argument('--workers', type=int, default=2)
     ap.add_argument('--batch-size', type=int, default=4)
     ap.add_argument('--tokenizer', default=None)
-    ap.add_argument('--modes', nargs='+', default=['spawn', 'forkserver'])
+    ap.add_argument('--modes', nargs='+', default=['forkserver', 'spawn'])
+    ap.add_argument('--cuda-model', action='store_true', help='put the course model on the GPU before starting workers')
+    ap.add_argument('--import-all', action='store_true', help='import every module of mm_sentiment before starting workers')
     ap.add_argument('--out', type=Path, default=None)
     args = ap.parse_args()
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
     print(f'{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}', flush=True)
+    if args.import_all:
+        import mm_sentiment.cli, mm_sentiment.runs                                     # noqa: F401 (everything below them too)
+    if args.cuda_model:
+        from mm_sentiment.devices import prepare_for_device
+        from mm_sentiment.encoders import RANDOM_BERT
+        from mm_sentiment.model import MultimodalSentimentModel
+        prepare_for_device(MultimodalSentimentModel(text_model=RANDOM_BERT, video_weights='random'), torch.device('cuda'))
     ds = MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16)
     res = {'machine': {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__}, 'workers': args.workers,
            'dataset_pickle_kib': round(len(pickle.dumps(ds)) / 1024), 'clips': len(ds)}
     print(f"{len(ds)} clips; the dataset pickles to {res['dataset_pickle_kib']} KiB; {args.workers} workers, batches of {args.batch_size}")
     for mode in args.modes:
         res[mode] = start(ds, args.workers, worker_context() if mode == 'forkserver' else mode, args.batch_size)
-        print(f"{mode:10}: workers started after {res[mode]['started_s']:6.1f} s, first batch after {res[mode]['first_batch_s']:6.1f} s", flush=True)
+        print(f"{mode:10}: workers started after {res[mode]['started_s']:6.1f} s, first batch after {res[mode]['first_batch_s']:6.1f} s; "
+              f"each start: {res[mode]['each_start_s']}", flush=True)
         if args.out: args.out.parent.mkdir(parents=True, exist_ok=True); args.out.write_text(json.dumps(res, indent=1))
 
 

@@ -17,18 +17,17 @@ import numpy as np
 import torch
 import torchaudio
 from torch.utils.data import DataLoader, Dataset, default_collate
-from torchvision.models.video import R3D_18_Weights
 
 from .meld import EMOTIONS, SENTIMENTS, read_meld_csv, split_paths
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES', 'KINETICS_MEAN', 'KINETICS_STD',
+__all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES',
            'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
-           'decode_frames', 'decode_audio', 'mel_transform', 'log_mel', 'SkippedSample', 'MELDDataset',
-           'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'MELDLoader', 'default_workers',
-           'make_dataloader', 'worker_context']
+           'decode_frames', 'KineticsClipTransform', 'decode_audio', 'mel_transform', 'log_mel', 'SkippedSample',
+           'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'MELDLoader',
+           'default_workers', 'make_dataloader', 'worker_context']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -122,6 +121,19 @@ def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] =
     out += [out[-1]] * (n_frames - len(out))                   # fewer frames than packets: hold the last one
     return np.stack(out[:n_frames])
 
+# %% ../nbs/02c_dataset.ipynb #602591db
+KINETICS_MEAN, KINETICS_STD = (0.43216, 0.394666, 0.37645), (0.22803, 0.22145, 0.216989)
+
+class KineticsClipTransform:
+    "torchvision's `R3D_18_Weights.KINETICS400_V1.transforms()` for frames already at 128x171: (T, 3, H, W) uint8 -> (3, T, 112, 112)."
+    resize_size, crop_size = (128, 171), (112, 112)
+    def __call__(self, frames: torch.Tensor) -> torch.Tensor:
+        if tuple(frames.shape[-2:]) != self.resize_size: raise ValueError(f'frames must be {self.resize_size}, not {tuple(frames.shape[-2:])}')
+        top, left = (int(round((s - c) / 2)) for s, c in zip(self.resize_size, self.crop_size))     # torchvision's centre crop
+        x = frames[..., top:top + self.crop_size[0], left:left + self.crop_size[1]].float() / 255
+        x = (x - torch.tensor(KINETICS_MEAN)[:, None, None]) / torch.tensor(KINETICS_STD)[:, None, None]
+        return x.permute(1, 0, 2, 3)
+
 # %% ../nbs/02c_dataset.ipynb #1cbe1030
 MEL_DB_OFFSET, MEL_DB_SCALE = -40.0, 30.0   # log-mel dB -> roughly [-2, 3]: (dB - offset) / scale
 SILENCE_DB = -100.0
@@ -183,7 +195,7 @@ class MELDDataset(Dataset):
         if self.needs_clips and not self.video_dir.is_dir(): raise FileNotFoundError(f'clip folder not found: {self.video_dir}')
         self.tokenizer = load_tokenizer(tokenizer) if tokenizer is None or isinstance(tokenizer, (str, Path)) else tokenizer
         self.n_frames, self.max_length, self.sample_rate, self.max_audio_frames = n_frames, max_length, sample_rate, max_audio_frames
-        self.video_transform = R3D_18_Weights.KINETICS400_V1.transforms()
+        self.video_transform = KineticsClipTransform()
         self.mel = mel_transform(sample_rate, n_mels)
         self.skipped: dict[int, SkippedSample] = {}
         self.notes: dict[int, str] = {}
@@ -209,7 +221,18 @@ class MELDDataset(Dataset):
         wave = decode_audio(clip, self.sample_rate)
         return log_mel(wave, self.mel, self.max_audio_frames), bool(np.abs(wave).max() < 1e-4)
 
+    def __getstate__(self) -> dict:
+        "What a worker process receives: a tokenizer from a local folder as that folder, the mel filters as their size (rebuilt there)."
+        state = self.__dict__ | {'mel': self.mel.n_mels}
+        folder = getattr(self.tokenizer, 'name_or_path', '')
+        if folder and Path(folder).is_dir(): state['tokenizer'] = Path(folder)    # reloaded on first use: ~1 MiB less to send
+        return state
+
+    def __setstate__(self, state: dict):
+        self.__dict__ = state | {'mel': mel_transform(state['sample_rate'], state['mel'])}
+
     def _tokenize(self, text: str) -> dict:
+        if isinstance(self.tokenizer, Path): self.tokenizer = load_tokenizer(self.tokenizer)
         enc = self.tokenizer(text, padding='max_length', truncation=True, max_length=self.max_length, return_tensors='pt')
         return {'input_ids': enc['input_ids'].squeeze(0), 'attention_mask': enc['attention_mask'].squeeze(0)}  # (1, L) -> (L,)
 
@@ -245,8 +268,6 @@ class MELDDataset(Dataset):
         return Counter(s.kind for s in self.skipped.values())
 
 # %% ../nbs/02c_dataset.ipynb #3eef52a3
-KINETICS_MEAN, KINETICS_STD = (0.43216, 0.394666, 0.37645), (0.22803, 0.22145, 0.216989)
-
 def unnormalize_frames(video: torch.Tensor) -> np.ndarray:
     "(3, T, H, W) normalised frames back to (T, H, W, 3) floats in [0, 1] for display."
     m, s = torch.tensor(KINETICS_MEAN)[:, None, None, None], torch.tensor(KINETICS_STD)[:, None, None, None]
