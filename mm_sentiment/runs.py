@@ -74,6 +74,7 @@ def train_run(data_dir, out, modalities=('video', 'audio', 'text'), text_model=N
     if set(unfreeze) - set(modalities): raise ValueError(f'cannot unfreeze {sorted(set(unfreeze) - set(modalities))}: not among the modalities {modalities}')
     end_to_end = bool(end_to_end or augment or unfreeze)
     data_dir, device = check_data_dir(data_dir, ('train', 'dev'), modalities), resolve_device(device)
+    if Path(str(video_weights)).is_file(): video_weights = Path(video_weights).resolve()   # a weights file: found again from any folder
     run = {'data_dir': str(data_dir), 'modalities': modalities, 'text_model': str(text_model) if text_model else None,
            'pooling': pooling, 'n_frames': n_frames, 'video_weights': str(video_weights), 'seed': cfg.seed,
            'unfreeze': unfreeze, 'augment': augment, 'end_to_end': end_to_end, 'precision': precision}
