@@ -17,9 +17,8 @@ import numpy as np
 from .demo import MELD_SIZE, DemoConfig, demo_data_dir, make_demo_dataset
 from .download import MELD_RAW_URL, check_meld_dir, download_meld
 from .meld import EMOTIONS, SENTIMENTS, SPLITS, read_meld_csv
-from .model import describe_encoders
-from .runs import evaluate_run, train_run
-from .training import TrainConfig, head_metrics
+# torch and everything built on it (model, runs, training) are imported where a command needs them:
+# `mm-sentiment --help` and argument errors answer in a fraction of a second instead of seconds
 
 # %% auto #0
 __all__ = ['print_table', 'run_demo', 'build_parser', 'main']
@@ -33,6 +32,7 @@ def print_table(result: dict, baseline: dict | None = None):
             print(f'{head:10} {k:20} {result[head][k]:7.3f}' + (f' {baseline[head][k]:9.3f}' if baseline else ''))
 
 def _majority(data_dir: Path, split: str) -> dict:
+    from mm_sentiment.training import head_metrics
     tr, te = read_meld_csv(data_dir/SPLITS['train'].csv), read_meld_csv(data_dir/SPLITS[split].csv)
     return {h: head_metrics(te[f'{h}_id'], [tr[f'{h}_id'].mode()[0]] * len(te)) for h in ('emotion', 'sentiment')}
 
@@ -65,6 +65,8 @@ def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epoc
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from mm_sentiment.data import MELDDataset, make_dataloader, show_sample
+    from mm_sentiment.runs import evaluate_run, train_run
+    from mm_sentiment.training import TrainConfig
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     root = demo_data_dir(cfg, progress=progress)
@@ -152,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f'error: {e}', file=sys.stderr); return 2
 
 def _run(args) -> int:
+    if args.command in ('train', 'evaluate'):
+        from mm_sentiment.model import describe_encoders
+        from mm_sentiment.runs import evaluate_run, train_run
+        from mm_sentiment.training import TrainConfig
     if args.command == 'demo':
         run_demo(args.out, workers=args.workers, epochs=args.epochs, progress=not args.no_progress)
     elif args.command == 'train':
