@@ -27,7 +27,7 @@ __all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCAL
            'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
            'decode_frames', 'KineticsClipTransform', 'decode_audio', 'mel_transform', 'log_mel', 'SkippedSample',
            'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'MELDLoader',
-           'default_workers', 'make_dataloader', 'worker_context']
+           'default_workers', 'make_dataloader', 'trim_text_padding', 'worker_context']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -334,6 +334,14 @@ def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, nu
     dl = DataLoader(ds, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers, collate_fn=collate_meld,
                     pin_memory=torch.cuda.is_available() if pin_memory is None else pin_memory, generator=g, **{**extra, **kwargs})
     return MELDLoader(dl)
+
+# %% ../nbs/02c_dataset.ipynb #520accb9
+def trim_text_padding(batch: dict) -> dict:
+    "The batch with its `text_input` cut to the longest utterance in it: the columns that are padding in every row dropped."
+    if 'text_input' not in batch: return batch
+    t = batch['text_input']
+    n = max(int(t['attention_mask'].sum(1).max()), 1)
+    return batch | {'text_input': {k: v[:, :n] for k, v in t.items()}}
 
 # %% ../nbs/02c_dataset.ipynb #aa9d94bc
 def worker_context():

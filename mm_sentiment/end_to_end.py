@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torchaudio
 
-from .data import MELDDataset, SILENCE_DB, MEL_DB_OFFSET, MEL_DB_SCALE, make_dataloader
+from .data import MELDDataset, SILENCE_DB, MEL_DB_OFFSET, MEL_DB_SCALE, make_dataloader, trim_text_padding
 from .devices import batch_for_device, resolve_device, use_bf16
 from .training import TrainConfig, fit
 
@@ -83,7 +83,7 @@ class ClipBatches:
         chunks = chunks if chunks is not None else torch.arange(len(self)).split(self.batch_size)
         self._sampler.chunks = [c.tolist() for c in chunks]
         for batch in self._loader:
-            b = batch_for_device(batch, self.device)
+            b = batch_for_device(trim_text_padding(batch), self.device)    # text cut to the batch's longest utterance
             if self.augment is not None: b = self.augment(b)
             yield b, b['emotion_label'], b['sentiment_label']
 

@@ -17,7 +17,7 @@ from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .data import MELDDataset, collate_meld, worker_context
+from .data import MELDDataset, collate_meld, trim_text_padding, worker_context
 from .demo import _locked
 from .devices import batch_for_device, prepare_for_device, resolve_device, use_bf16
 from .model import encoder_config
@@ -32,7 +32,7 @@ def cache_key(ds: MELDDataset, model, precision: str = 'fp32') -> str:
     h.update(json.dumps(encoder_config(model), sort_keys=True).encode())
     h.update(json.dumps({'n_frames': ds.n_frames, 'max_length': ds.max_length, 'sample_rate': ds.sample_rate,
                          'n_mels': ds.mel.n_mels, 'max_audio_frames': ds.max_audio_frames, 'modalities': ds.modalities,
-                         'precision': precision}).encode())
+                         'precision': precision, 'text_padding': 'longest in batch'}).encode())
     h.update(ds.df[['Utterance', 'clip', 'emotion_id', 'sentiment_id']].to_csv(index=False).encode())
     if ds.needs_clips:
         for name in ds.df['clip']:
@@ -96,7 +96,7 @@ def _extract(model, ds, path, split, batch_size, num_workers, device, bf16, prog
             bar.update(len(batch.pop('skipped')) + (len(batch['index']) if 'index' in batch else 0))
             if not batch: continue                                   # every clip of this batch was skipped
             te = time.perf_counter()
-            for m, f in frozen_features(model, batch_for_device(batch, device), bf16).items(): feats[m][batch['index']] = f.cpu()
+            for m, f in frozen_features(model, batch_for_device(trim_text_padding(batch), device), bf16).items(): feats[m][batch['index']] = f.cpu()
             valid[batch['index']] = True
             timing['encode_s'] += time.perf_counter() - te           # .cpu() waits for the GPU: this is compute time
         bar.close()
