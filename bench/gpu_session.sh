@@ -33,7 +33,7 @@ left() { echo $(( END - $(date +%s) )); }
   echo "== generated in $(( $(date +%s) - T )) s; $(left) s left"
   timeout $(( $(left) > 200 ? 60 : 20 )) $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver "${TOK[@]}" --out "$OUT/worker_start_$W.json"
   echo "== $(left) s left"
-  timeout $(( $(left) > 200 ? 60 : 20 )) $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver --cuda-model --import-all "${TOK[@]}" --out "$OUT/worker_start_${W}_cuda.json"
+  timeout $(( $(left) > 200 ? 60 : 20 )) $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver --cuda-model --import-all --heavy-main "${TOK[@]}" --out "$OUT/worker_start_${W}_cuda.json"
   echo "== $(left) s left"
   timeout $(( $(left) - 5 )) $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" "${TOK[@]}" "${CEIL[@]}" --out "$OUT/epoch_cost.json"
   echo "== exit $? at $(date -u +%FT%TZ)"

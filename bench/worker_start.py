@@ -8,7 +8,8 @@ Why: a spawned worker imports torch & co. before it reads its pickled dataset fr
 dataset that pickles to more (the tokenizer alone is ~830 KiB) makes the main process wait for each worker
 in turn, so start-up grows with the number of workers (194 s for 15 on the lent H100 machine).
 
-    python bench/worker_start.py [--data-dir DIR] [--workers 2] [--modes forkserver spawn] [--cuda-model] [--import-all]
+    python bench/worker_start.py [--data-dir DIR | --text-csv CSV] [--workers 2] [--modes forkserver spawn]
+                                 [--cuda-model] [--import-all] [--heavy-main] [--old-preload]
 
 Prints the machine and one line per mode, with the seconds each `Process.start()` took (a start that waits
 for the worker shows there); --out writes the numbers as JSON. --cuda-model first puts the course's model on
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import sys
 import os
 import pickle
 import platform
@@ -31,6 +33,9 @@ from torch.utils.data import DataLoader
 
 from mm_sentiment.data import MELDDataset, collate_meld, worker_context
 from mm_sentiment.demo import demo_data_dir
+
+if '--heavy-main' in sys.argv:                 # at the top level, as bench/epoch_cost.py imports: a worker that re-runs
+    import mm_sentiment.runs                   # noqa: F401   the main module pays for these unless they were preloaded
 
 STARTS: list[float] = []
 _start = multiprocessing.process.BaseProcess.start
@@ -57,6 +62,10 @@ def main():
     ap.add_argument('--modes', nargs='+', default=['forkserver', 'spawn'])
     ap.add_argument('--cuda-model', action='store_true', help='put the course model on the GPU before starting workers')
     ap.add_argument('--import-all', action='store_true', help='import every module of mm_sentiment before starting workers')
+    ap.add_argument('--heavy-main', action='store_true', help='this script imports mm_sentiment.runs at its top level (workers re-run it)')
+    ap.add_argument('--text-csv', type=Path, default=None, help="a MELD label file: a text-only dataset of its rows (a large pickle, no clips)")
+    ap.add_argument('--old-preload', action='store_true', help="the fork server preloads ['__main__', 'mm_sentiment.data'] (as before; "
+                    "'__main__' never takes effect)")
     ap.add_argument('--out', type=Path, default=None)
     args = ap.parse_args()
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
@@ -68,12 +77,15 @@ def main():
         from mm_sentiment.encoders import RANDOM_BERT
         from mm_sentiment.model import MultimodalSentimentModel
         prepare_for_device(MultimodalSentimentModel(text_model=RANDOM_BERT, video_weights='random'), torch.device('cuda'))
-    ds = MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16)
+    ds = (MELDDataset(args.text_csv, tokenizer=args.tokenizer, modalities='text') if args.text_csv else
+          MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16))
     res = {'machine': {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__}, 'workers': args.workers,
            'dataset_pickle_kib': round(len(pickle.dumps(ds)) / 1024), 'clips': len(ds)}
     print(f"{len(ds)} clips; the dataset pickles to {res['dataset_pickle_kib']} KiB; {args.workers} workers, batches of {args.batch_size}")
     for mode in args.modes:
-        res[mode] = start(ds, args.workers, worker_context() if mode == 'forkserver' else mode, args.batch_size)
+        ctx = worker_context() if mode == 'forkserver' else mode
+        if mode == 'forkserver' and args.old_preload: ctx.set_forkserver_preload(['__main__', 'mm_sentiment.data'])
+        res[mode] = start(ds, args.workers, ctx, args.batch_size)
         print(f"{mode:10}: workers started after {res[mode]['started_s']:6.1f} s, first batch after {res[mode]['first_batch_s']:6.1f} s; "
               f"each start: {res[mode]['each_start_s']}", flush=True)
         if args.out: args.out.parent.mkdir(parents=True, exist_ok=True); args.out.write_text(json.dumps(res, indent=1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -345,8 +346,8 @@ def trim_text_padding(batch: dict) -> dict:
 
 # %% ../nbs/02c_dataset.ipynb #aa9d94bc
 def worker_context():
-    "How DataLoader workers start: forked from a server that imported the program and this module once; `spawn` where there is none."
+    "How DataLoader workers start: forked from a server that imported this package's modules once; `spawn` where there is none."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
     ctx = multiprocessing.get_context('forkserver')
-    ctx.set_forkserver_preload(['__main__', 'mm_sentiment.data'])
+    ctx.set_forkserver_preload(['mm_sentiment.data', *sorted(m for m in sys.modules if m.startswith('mm_sentiment.'))])
     return ctx
