@@ -77,10 +77,15 @@ def main():
         from mm_sentiment.encoders import RANDOM_BERT
         from mm_sentiment.model import MultimodalSentimentModel
         prepare_for_device(MultimodalSentimentModel(text_model=RANDOM_BERT, video_weights='random'), torch.device('cuda'))
+    probe = "import sys, time; t = time.perf_counter(); import mm_sentiment.data; print(time.perf_counter() - t, 'torchvision' in sys.modules)"
+    import subprocess
+    secs, tv = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, check=True).stdout.split()
+    res_import = {'import_data_s': round(float(secs), 2), 'imports_torchvision': tv == 'True'}
+    print(f"a fresh process imports mm_sentiment.data in {res_import['import_data_s']} s (torchvision imported: {tv})", flush=True)
     ds = (MELDDataset(args.text_csv, tokenizer=args.tokenizer, modalities='text') if args.text_csv else
           MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16))
     res = {'machine': {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__}, 'workers': args.workers,
-           'dataset_pickle_kib': round(len(pickle.dumps(ds)) / 1024), 'clips': len(ds)}
+           'dataset_pickle_kib': round(len(pickle.dumps(ds)) / 1024), 'clips': len(ds), **res_import}
     print(f"{len(ds)} clips; the dataset pickles to {res['dataset_pickle_kib']} KiB; {args.workers} workers, batches of {args.batch_size}")
     for mode in args.modes:
         ctx = worker_context() if mode == 'forkserver' else mode
