@@ -3,7 +3,7 @@
 What: `mm_sentiment.runs.train_run` on MELD's train split with the offline all-MiniLM-L6-v2 (frozen, mean
 pooling) and the seed's fusion layer and heads, the best epoch chosen on dev; then `evaluate_run` on dev.
 Why: the course has MELD's label files but not its clips; these are its real-data results, shown in
-lesson 7e. Writes `bench/meld_text.json` (metrics, confusion matrices, configuration, machine, times).
+lesson 7f. Writes `bench/meld_text.json` (metrics, confusion matrices, configuration, machine, times).
 
     python bench/meld_text.py --meld-dir ../shared/meld [--out bench/meld_text.json]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -113,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "with a warning), kinetics (cache or download), random, or PATH to a weights file")
     t.add_argument('--out', type=Path, default=Path('runs/train'))
     t.add_argument('--workers', type=int, default=0, help='decoding worker processes (the one-time feature extraction, or every epoch end to end)')
+    t.add_argument('--cache-dir', type=Path, default=None, help='feature cache folder (default: $MM_SENTIMENT_CACHE/features)')
+    t.add_argument('--tensorboard-dir', type=Path, default=None, help='TensorBoard logs (default: OUT/tensorboard)')
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.safetensors')
     t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: cuda when there is a GPU)')
     t.add_argument('--precision', default='auto', choices=('auto', 'fp32', 'bf16'), help='auto: bf16 autocast on CUDA, float32 on a CPU')
@@ -164,8 +167,10 @@ def _run(args) -> int:
         cfg = TrainConfig(**{k: getattr(args, k) for k in ('epochs', 'batch_size', 'lr', 'lr_encoders', 'weight_decay', 'label_smoothing',
                                                              'early_stopping', 'seed', 'class_weights')})
         state = train_run(args.data_dir, args.out, args.modalities, args.text_model, args.pooling, args.n_frames, args.video_weights, cfg=cfg,
-                          workers=args.workers, resume=args.resume, device=args.device, precision=args.precision,
-                          unfreeze=args.unfreeze, augment=args.augment, end_to_end=args.end_to_end, progress=not args.no_progress)
+                          cache_dir=args.cache_dir, workers=args.workers, resume=args.resume, device=args.device, precision=args.precision,
+                          unfreeze=args.unfreeze, augment=args.augment, end_to_end=args.end_to_end, progress=not args.no_progress,
+                          tensorboard_dir=args.tensorboard_dir, log=lambda line: print(line, flush=True))
+        if int(os.environ.get('RANK', '0')): return 0                  # under torchrun: the first process reports
         best = state['history'][state['best_epoch'] - 1]['val']
         print(f"best epoch {state['best_epoch']} of {state['epoch']} (dev loss {best['loss']:.3f}); run in {args.out}/")
         print_table(best)

@@ -91,9 +91,9 @@ class ClipBatches:
 
 def train_end_to_end(model, train_ds: MELDDataset, val_ds: MELDDataset, cfg: TrainConfig, run_dir, device=None, workers: int = 0,
                      precision: str = 'auto', augment: Augment | None = None, resume: bool = False, progress: bool = True,
-                     on_batch=None) -> dict:
-    "Train `model` on decoded clips, every epoch (for trained backbones or augmentation); the loop, checkpoints and resume of `fit`."
+                     on_batch=None, **fit_kw) -> dict:
+    "Train `model` on decoded clips, every epoch (for trained backbones or augmentation); the loop, checkpoints and resume of `fit` (`fit_kw` go to it)."
     device = resolve_device(device)
     train = ClipBatches(train_ds, device, cfg.batch_size, workers, precision, augment)
     val = ClipBatches(val_ds, device, cfg.batch_size, workers, precision)
-    return fit(model, train, val, cfg, run_dir, resume, progress, on_batch)
+    return fit(model, train, val, cfg, run_dir, resume, progress, on_batch, **fit_kw)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 from safetensors import safe_open
 from safetensors.torch import load_file
 from sklearn.metrics import accuracy_score, f1_score, precision_score
@@ -25,8 +26,9 @@ from .model import encoder_config
 
 # %% auto #0
 __all__ = ['TrainConfig', 'class_weights_from_labels', 'make_losses', 'make_optimizer', 'head_metrics', 'f1_interval',
-           'FeatureBatches', 'evaluate_batches', 'evaluate_features', 'trainable_state', 'save_checkpoint',
-           'load_checkpoint', 'epoch_batches', 'train_step', 'train_epoch', 'end_epoch', 'fit', 'train_on_features']
+           'FeatureBatches', 'SingleProcess', 'evaluate_batches', 'evaluate_features', 'trainable_state',
+           'save_checkpoint', 'load_checkpoint', 'epoch_batches', 'train_step', 'train_epoch', 'end_epoch',
+           'epoch_line', 'fit', 'train_on_features']
 
 # %% ../nbs/07c_training.ipynb #d10ac897
 @dataclass
@@ -34,6 +36,7 @@ class TrainConfig:
     "Everything that decides a training run (saved with every checkpoint)."
     epochs: int = 20
     batch_size: int = 32
+    optimizer: str = 'adam'             # the seed's Adam; 'sgd' (no momentum) for checks where every step must be reproducible
     lr: float = 1e-4                    # fusion layer and heads
     lr_encoders: float | None = None    # the encoders' trainable parts; None: same as lr
     weight_decay: float = 0.0
@@ -64,11 +67,12 @@ def make_losses(cfg: TrainConfig, emotion_labels, sentiment_labels, device) -> t
     return loss(emotion_labels, len(EMOTIONS)), loss(sentiment_labels, len(SENTIMENTS))
 
 def make_optimizer(model, cfg: TrainConfig) -> tuple:
-    "Adam over the trainable parameters (encoders at `lr_encoders`, the rest at `lr`) and ReduceLROnPlateau on the validation loss."
+    "Adam (or plain SGD) over the trainable parameters (encoders at `lr_encoders`, the rest at `lr`) and ReduceLROnPlateau on the validation loss."
     enc = [p for m in model.modalities for p in getattr(model, f'{m}_encoder').parameters() if p.requires_grad]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not n.split('.')[0].endswith('_encoder')]
-    opt = torch.optim.Adam([{'params': enc, 'lr': cfg.lr_encoders or cfg.lr}, {'params': rest, 'lr': cfg.lr}],
-                           lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer not in ('adam', 'sgd'): raise ValueError(f"optimizer must be 'adam' or 'sgd', not {cfg.optimizer!r}")
+    groups = [{'params': enc, 'lr': cfg.lr_encoders or cfg.lr}, {'params': rest, 'lr': cfg.lr}]
+    opt = (torch.optim.Adam if cfg.optimizer == 'adam' else torch.optim.SGD)(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='min', factor=cfg.plateau_factor, patience=cfg.plateau_patience)
     return opt, sched
 
@@ -105,24 +109,37 @@ class FeatureBatches:
             yield {m: f[idx] for m, f in self.features.items()}, self.emotion[idx], self.sentiment[idx]
     def forward(self, model, inputs) -> dict: return forward_from_features(model, inputs)
 
+# %% ../nbs/07c_training.ipynb #7e1a9581
+class SingleProcess:
+    "How the loop shares its work with other processes, for one process: whole batches, nothing to reduce, this process writes."
+    rank, world_size, local_rank, is_main = 0, 1, 0, True
+    def wrap(self, model): return model                               # several: DistributedDataParallel around the model
+    def shard(self, idx: torch.Tensor) -> torch.Tensor: return idx    # several: this process's part of a batch
+    def sum(self, x): return x                                        # several: summed over the processes
+    def gather(self, a: np.ndarray) -> np.ndarray: return a           # several: every process's rows, concatenated
+    def barrier(self): pass
+
 # %% ../nbs/07c_training.ipynb #df87c7af
-def evaluate_batches(model, source, loss_fns=None) -> tuple[dict, dict, dict]:
+def evaluate_batches(model, source, loss_fns=None, parallel=None) -> tuple[dict, dict, dict]:
     "Metrics of `model` over `source` (per-head and summed losses when `loss_fns` are given), its predictions and the labels."
+    parallel = parallel or SingleProcess()
     model.eval()
     preds, labels = {'emotion': [], 'sentiment': []}, {'emotion': [], 'sentiment': []}
-    total, n = 0, 0
+    total, n = torch.zeros(2, device=source.device), 0
+    chunks = [c for c in map(parallel.shard, torch.arange(len(source)).split(source.batch_size)) if len(c)]   # this process's share
     with torch.no_grad():
-        for x, ye, ys in source.batches():
+        for x, ye, ys in source.batches(chunks):
             with torch.autocast(ye.device.type, dtype=torch.bfloat16, enabled=source.bf16): out = source.forward(model, x)
             oe, os_ = out['emotions'].float(), out['sentiments'].float()
             if loss_fns: total = total + torch.stack([loss_fns[0](oe, ye), loss_fns[1](os_, ys)]) * len(ye)  # summed on the device: no sync per batch
             for h, o, y in (('emotion', oe, ye), ('sentiment', os_, ys)): preds[h].append(o.argmax(1).cpu()); labels[h].append(y.cpu())
             n += len(ye)
+    n = parallel.sum(n)
     if not n: raise ValueError('nothing to evaluate: every sample was skipped')
-    preds, labels = ({k: torch.cat(v).numpy() for k, v in d.items()} for d in (preds, labels))
+    preds, labels = ({k: parallel.gather(torch.cat(v).numpy() if v else np.zeros(0, np.int64)) for k, v in d.items()} for d in (preds, labels))
     m = {'n': n, **{h: head_metrics(labels[h], preds[h]) for h in ('emotion', 'sentiment')}}
     if loss_fns:
-        le, ls = (total / n).tolist()
+        le, ls = (parallel.sum(total) / n).tolist()
         m['emotion']['loss'], m['sentiment']['loss'], m['loss'] = le, ls, le + ls
     return m, preds, labels
 
@@ -188,24 +205,32 @@ def epoch_batches(n: int, batch_size: int, seed: int, epoch: int) -> list[torch.
     return [c for c in order.split(batch_size) if len(c) >= 2]
 
 # %% ../nbs/07c_training.ipynb #4918585c
-def train_step(model, source, x, ye, ys, opt, loss_fns, params, clip_norm: float) -> torch.Tensor:
-    "One optimisation step on a batch of `source`: forward (bf16 autocast when the source asks), the two losses summed, clipped gradients."
-    with torch.autocast(ye.device.type, dtype=torch.bfloat16, enabled=source.bf16): out = source.forward(model, x)
+def train_step(model, source, x, ye, ys, opt, loss_fns, params, clip_norm: float, scale: float = 1.0) -> torch.Tensor:
+    """One optimisation step on a batch of `source`: forward (bf16 autocast when the source asks), the two losses summed
+    (times `scale`, a process's share of a batch split between processes), clipped gradients."""
+    with torch.autocast(ye.device.type, dtype=torch.bfloat16, enabled=source.bf16):
+        out = model(source, x) if isinstance(model, DistributedDataParallel) else source.forward(model, x)
     loss = loss_fns[0](out['emotions'].float(), ye) + loss_fns[1](out['sentiments'].float(), ys)
-    opt.zero_grad(set_to_none=True); loss.backward()
+    opt.zero_grad(set_to_none=True); (loss * scale).backward()
     torch.nn.utils.clip_grad_norm_(params, clip_norm); opt.step()
     return loss.detach()
 
-def train_epoch(model, source, chunks, opt, loss_fns, clip_norm: float, desc: str = '', progress: bool = True, on_batch=None) -> float:
+def train_epoch(model, source, chunks, opt, loss_fns, clip_norm: float, desc: str = '', progress: bool = True, on_batch=None,
+                parallel=None) -> float:
     "One epoch of `train_step` over the index `chunks` of `source`; the mean training loss. `on_batch(step)` is a test hook."
+    parallel = parallel or SingleProcess()
     model.train()
     params = [p for g in opt.param_groups for p in g['params']]
+    chunks = [c for c in chunks if len(c) >= parallel.world_size]   # every process needs a part of every batch
     total, seen = torch.zeros((), device=source.device), 0
-    for step, (x, ye, ys) in enumerate(tqdm(source.batches(chunks), total=len(chunks), desc=desc, leave=False, disable=not progress)):
-        if len(ye) < 2: continue                   # skipped clips can leave a batch of one
+    for step, (x, ye, ys) in enumerate(tqdm(source.batches([parallel.shard(c) for c in chunks]), total=len(chunks), desc=desc,
+                                            leave=False, disable=not progress)):
+        n = parallel.sum(len(ye))                  # the whole batch, over all processes
+        if n < 2: continue                         # skipped clips can leave a batch of one
         if on_batch: on_batch(step)
-        total += train_step(model, source, x, ye, ys, opt, loss_fns, params, clip_norm) * len(ye); seen += len(ye)
-    return total.item() / max(seen, 1)
+        total += train_step(model, source, x, ye, ys, opt, loss_fns, params, clip_norm, len(ye) * parallel.world_size / n) * len(ye)
+        seen += len(ye)
+    return parallel.sum(total).item() / max(parallel.sum(seen), 1)
 
 # %% ../nbs/07c_training.ipynb #5e382186
 def _flat(prefix: str, m: dict) -> dict:
@@ -216,52 +241,77 @@ def _flat(prefix: str, m: dict) -> dict:
     return out
 
 def end_epoch(state: dict, rec: dict, run_dir: Path, model, opt, sched, cfg: TrainConfig, writer) -> bool:
-    "Record epoch `rec` in `state`, TensorBoard and metrics.json; write `last` (and `best` when the validation loss improved)."
+    """Record epoch `rec` in `state`; unless `writer` is None (a process that does not write), also in TensorBoard and
+    metrics.json, and write `last` (and `best` when the validation loss improved)."""
     state['history'].append(rec)
-    for k, v in _flat('', {'train_loss': rec['train_loss'], 'val': rec['val'], 'lr': rec['lr'][-1]}).items(): writer.add_scalar(k, v, rec['epoch'])
     improved = rec['val']['loss'] < state['best_val_loss']
     state |= {'epoch': rec['epoch'], 'bad_epochs': 0 if improved else state['bad_epochs'] + 1}
     if improved: state |= {'best_val_loss': rec['val']['loss'], 'best_epoch': rec['epoch']}
+    if writer is None: return improved
+    for k, v in _flat('', {'train_loss': rec['train_loss'], 'val': rec['val'], 'lr': rec['lr'][-1]}).items(): writer.add_scalar(k, v, rec['epoch'])
     ckpt = {**state, 'scheduler': sched.state_dict(), 'config': asdict(cfg)}
     save_checkpoint(run_dir/'last.safetensors', model, opt, ckpt)
     if improved: save_checkpoint(run_dir/'best.safetensors', model, opt, ckpt)
     (run_dir/'metrics.json').write_text(json.dumps(state['history'], indent=1))
     return improved
 
-# %% ../nbs/07c_training.ipynb #8aa10d62
-def fit(model, train, val, cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress: bool = True, on_batch=None) -> dict:
-    "Train `model` on the batch source `train`, validating on `val` every epoch; returns the state. `on_batch(epoch, step)` is a test hook."
-    from torch.utils.tensorboard import SummaryWriter
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+# %% ../nbs/07c_training.ipynb #5c42e4e2
+def epoch_line(rec: dict, epochs: int) -> str:
+    "One log line for the epoch record `rec`: the losses, both heads' dev weighted F1 and accuracy, the learning rate."
+    v = rec['val']
+    pairs = {'train_loss': rec['train_loss'], 'val_loss': v['loss'], 'val_emotion_f1': v['emotion']['weighted_f1'],
+             'val_sentiment_f1': v['sentiment']['weighted_f1'], 'val_emotion_acc': v['emotion']['accuracy'],
+             'val_sentiment_acc': v['sentiment']['accuracy'], 'lr': rec['lr'][-1], 'seconds': rec['seconds']}
+    return f"epoch {rec['epoch']}/{epochs} " + ' '.join(f'{k}={x:.6g}' for k, x in pairs.items())
+
+# %% ../nbs/07c_training.ipynb #5cbfbbcc
+def _start(model, train, cfg: TrainConfig, run_dir: Path, resume: bool, parallel) -> tuple:
+    "The model on the device (and wrapped for several processes), optimiser, scheduler, losses and state (from `last` when resuming)."
     torch.manual_seed(cfg.seed)
     model = prepare_for_device(model, train.device)
+    net = parallel.wrap(model)          # before the optimiser: several processes swap BatchNorm layers for synchronised ones
     opt, sched = make_optimizer(model, cfg)
     loss_fns = make_losses(cfg, *train.labels(), train.device)     # class weights from the label file: nothing is decoded for them
     state = {'epoch': 0, 'history': [], 'best_val_loss': math.inf, 'best_epoch': None, 'bad_epochs': 0}
     if resume and (run_dir/'last.safetensors').is_file():
         state = load_checkpoint(run_dir/'last.safetensors', model, opt, restore_rng=True)
         sched.load_state_dict(state.pop('scheduler'))
-    (run_dir/'config.json').write_text(json.dumps({'train': asdict(cfg), 'encoders': encoder_config(model),
-                                                   'labels': {'emotions': list(EMOTIONS), 'sentiments': list(SENTIMENTS)}}, indent=1))
-    writer = SummaryWriter(str(run_dir/'tensorboard'))
-    bar = tqdm(range(state['epoch'], cfg.epochs), desc='epochs', disable=not progress, initial=state['epoch'], total=cfg.epochs)
+    return model, net, opt, sched, loss_fns, state
+
+# %% ../nbs/07c_training.ipynb #8aa10d62
+def fit(model, train, val, cfg: TrainConfig, run_dir: str | Path, resume: bool = False, progress: bool = True, on_batch=None,
+        parallel=None, tensorboard_dir=None, log=None) -> dict:
+    """Train `model` on the batch source `train`, validating on `val` every epoch; returns the state. `log` receives each
+    epoch's `epoch_line`; TensorBoard goes to `tensorboard_dir` (default RUN_DIR/tensorboard); `on_batch(epoch, step)` is a test hook."""
+    from torch.utils.tensorboard import SummaryWriter
+    parallel, run_dir = parallel or SingleProcess(), Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model, net, opt, sched, loss_fns, state = _start(model, train, cfg, run_dir, resume, parallel)
+    main = parallel.is_main                                         # only one process writes files and prints
+    if main: (run_dir/'config.json').write_text(json.dumps({'train': asdict(cfg), 'encoders': encoder_config(model),
+                                                             'labels': {'emotions': list(EMOTIONS), 'sentiments': list(SENTIMENTS)}}, indent=1))
+    writer = SummaryWriter(str(tensorboard_dir or run_dir/'tensorboard')) if main else None
+    bar = tqdm(range(state['epoch'], cfg.epochs), desc='epochs', disable=not (progress and main), initial=state['epoch'], total=cfg.epochs)
     for epoch in bar:
         t0 = time.perf_counter()
         hook = (lambda step: on_batch(epoch, step)) if on_batch else None
-        train_loss = train_epoch(model, train, epoch_batches(len(train), cfg.batch_size, cfg.seed, epoch), opt, loss_fns,
-                                 cfg.clip_norm, f'epoch {epoch + 1}', progress, hook)
-        val_m, _, _ = evaluate_batches(model, val, loss_fns)
+        train_loss = train_epoch(net, train, epoch_batches(len(train), cfg.batch_size, cfg.seed, epoch), opt, loss_fns,
+                                 cfg.clip_norm, f'epoch {epoch + 1}', progress and main, hook, parallel)
+        val_m, _, _ = evaluate_batches(model, val, loss_fns, parallel)
         sched.step(val_m['loss'])
-        end_epoch(state, {'epoch': epoch + 1, 'train_loss': train_loss, 'val': val_m, 'lr': [g['lr'] for g in opt.param_groups],
-                          'seconds': time.perf_counter() - t0}, run_dir, model, opt, sched, cfg, writer)
+        rec = {'epoch': epoch + 1, 'train_loss': train_loss, 'val': val_m, 'lr': [g['lr'] for g in opt.param_groups],
+               'seconds': time.perf_counter() - t0}
+        end_epoch(state, rec, run_dir, model, opt, sched, cfg, writer)
+        if log and main: log(epoch_line(rec, cfg.epochs))
         bar.set_postfix(val_loss=f"{val_m['loss']:.3f}", emo_f1=f"{val_m['emotion']['weighted_f1']:.3f}")
         if cfg.early_stopping and state['bad_epochs'] >= cfg.early_stopping: break
-    writer.close()
+    if writer: writer.close()
     return state
 
 # %% ../nbs/07c_training.ipynb #4a45b1cc
 def train_on_features(model, train: CachedFeatures, val: CachedFeatures, cfg: TrainConfig, run_dir: str | Path, device=None,
-                      resume: bool = False, progress: bool = True, on_batch=None) -> dict:
-    "Train the trainable parts of `model` on cached features (on the GPU when there is one); returns the state with its history."
+                      resume: bool = False, progress: bool = True, on_batch=None, **fit_kw) -> dict:
+    "Train the trainable parts of `model` on cached features (on the GPU when there is one); returns the state. `fit_kw` go to `fit`."
     device = resolve_device(device)
-    return fit(model, FeatureBatches(train, device, cfg.batch_size), FeatureBatches(val, device), cfg, run_dir, resume, progress, on_batch)
+    return fit(model, FeatureBatches(train, device, cfg.batch_size), FeatureBatches(val, device), cfg, run_dir, resume, progress, on_batch,
+               **fit_kw)
