@@ -22,7 +22,8 @@ lic = licenses[cfg['license']]
 def reqs(key): return cfg.get(key, '').split()
 
 bench = reqs('bench_requirements')
-dev = reqs('dev_requirements') + bench
+aws = reqs('aws_requirements')
+dev = reqs('dev_requirements') + bench + aws
 
 setuptools.setup(
     name=cfg['repo'],
@@ -45,7 +46,7 @@ setuptools.setup(
     include_package_data=True,
     python_requires='>=' + min_python,
     install_requires=reqs('requirements'),
-    extras_require={'dev': dev, 'bench': bench},
+    extras_require={'dev': dev, 'bench': bench, 'aws': aws},
     entry_points={
         'console_scripts': cfg['console_scripts'].split(),
         'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"],

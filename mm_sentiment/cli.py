@@ -22,7 +22,7 @@ from .meld import EMOTIONS, SENTIMENTS, SPLITS, read_meld_csv
 # `mm-sentiment --help` and argument errors answer in a fraction of a second instead of seconds
 
 # %% auto #0
-__all__ = ['print_table', 'run_demo', 'build_parser', 'main']
+__all__ = ['print_table', 'run_demo', 'parse_hyperparameters', 'build_parser', 'main']
 
 # %% ../nbs/99_cli.ipynb #0719179e
 def print_table(result: dict, baseline: dict | None = None):
@@ -94,6 +94,83 @@ def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epoc
     print(f"figures, checkpoints and metrics in {out}/ ({summary['seconds']} s)")
     return summary
 
+# %% ../nbs/99_cli.ipynb #badbfb46
+def _add_sagemaker(sm: argparse.ArgumentParser):
+    "The `mm-sentiment sagemaker ...` subcommands (lesson 8)."
+    sub = sm.add_subparsers(dest='sm_command', required=True)
+    def aws(p, bucket=True):
+        p.add_argument('--region', default=None, help='AWS region (default: the configured one)')
+        if bucket: p.add_argument('--bucket', required=True, help='the course bucket (a globally unique name of your own)')
+        if bucket: p.add_argument('--prefix', default='mm-sentiment', help='key prefix in the bucket (default: mm-sentiment)')
+        return p
+    u = aws(sub.add_parser('upload', help='create or reuse the private bucket and upload a MELD-layout folder to PREFIX/meld/'))
+    u.add_argument('dir', type=Path)
+    u.add_argument('--cors-origin', action='append', default=[], help='an origin allowed to GET from the bucket (repeatable; none by default)')
+    u.add_argument('--no-progress', action='store_true')
+    r = aws(sub.add_parser('role', help='create (or update) the execution role and print its ARN'))
+    r.add_argument('--name', default='mm-sentiment-training')
+    r.add_argument('--write-policies', type=Path, default=None, metavar='DIR', help='only write the two policy documents to DIR (no AWS call)')
+    t = aws(sub.add_parser('train', help='start a training job that runs `mm-sentiment train` on the uploaded data'))
+    t.add_argument('--role', required=True, help='the execution role ARN (mm-sentiment sagemaker role prints it)')
+    t.add_argument('--hp', action='append', default=[], metavar='KEY=VALUE', help='a `train` option, e.g. --hp epochs=20 --hp class_weights=true')
+    for name, typ in (('instance_type', str), ('instance_count', int), ('processes_per_host', int), ('volume_gb', int), ('max_run_hours', float),
+                      ('max_wait_hours', float), ('data_s3', str), ('text_model_s3', str), ('video_weights_s3', str), ('run_id', str)):
+        t.add_argument('--' + name.replace('_', '-'), type=typ, default=None)
+    t.add_argument('--no-spot', action='store_true', help='on-demand capacity instead of managed spot')
+    t.add_argument('--dry-run', action='store_true', help='print the CreateTrainingJob request, built against an in-memory AWS; send nothing')
+    st = aws(sub.add_parser('status', help="a job's state, metrics and model location"), bucket=False)
+    st.add_argument('job')
+    dl = aws(sub.add_parser('download', help="fetch a completed job's trained run into a folder (for `evaluate`)"), bucket=False)
+    dl.add_argument('job'); dl.add_argument('dest', type=Path)
+
+# %% ../nbs/99_cli.ipynb #24cba8e2
+def parse_hyperparameters(pairs: list[str]) -> dict:
+    "`--hp KEY=VALUE` strings as typed `train` options (true/false for flags, numbers for numeric options), checked as lesson 8 checks them."
+    from mm_sentiment.sagemaker import TRAIN_OPTIONS, check_hyperparameters
+    hps = {}
+    for pair in pairs:
+        if '=' not in pair: raise ValueError(f'--hp {pair!r}: expected KEY=VALUE, e.g. epochs=20')
+        k, v = pair.split('=', 1); k = k.strip().replace('-', '_'); typ = TRAIN_OPTIONS.get(k, str)
+        if typ is bool:
+            if v.lower() not in ('true', 'false'): raise ValueError(f'--hp {k}={v}: {k} is a flag: give true or false')
+            hps[k] = v.lower() == 'true'
+        elif typ in (int, float):
+            try: hps[k] = typ(v)
+            except ValueError: raise ValueError(f'--hp {k}={v}: {k} takes a number ({typ.__name__})') from None
+        else: hps[k] = v
+    return check_hyperparameters(hps)
+
+# %% ../nbs/99_cli.ipynb #8e1d2480
+def _run_sagemaker(args) -> int:
+    "The `mm-sentiment sagemaker ...` subcommands; AWS's own errors become one-line messages."
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+        from mm_sentiment import sagemaker as sm
+    except ImportError as e: raise OSError(f'{e}: the sagemaker commands need the aws extra (pip install "mm-sentiment[aws]")') from None
+    region = lambda: sm.check_region(args.region or __import__('boto3').Session().region_name)
+    try:
+        if args.sm_command == 'role' and args.write_policies:
+            for f in sm.write_policies(args.write_policies, args.bucket, region()): print(f)
+        elif args.sm_command == 'train':
+            opts = ('instance_type', 'instance_count', 'processes_per_host', 'volume_gb', 'max_run_hours', 'max_wait_hours', 'data_s3',
+                    'text_model_s3', 'video_weights_s3', 'run_id')
+            spec = sm.JobSpec(bucket=args.bucket, role=args.role, region=region(), prefix=args.prefix, spot=not args.no_spot,
+                              hyperparameters=parse_hyperparameters(args.hp), **{k: getattr(args, k) for k in opts if getattr(args, k) is not None})
+            res = sm.launch(spec, dry_run=True) if args.dry_run else sm.launch(sm.check_spec(spec), sm.aws_session(spec.region))
+            if args.dry_run: print(json.dumps(res['request'], indent=1, default=str))
+            print(('dry run, nothing sent: ' if args.dry_run else 'started ') + f"{res['job_name']} (run id {res['run_id']}; "
+                  f"checkpoints, TensorBoard and model under {spec.s3('runs', spec.run_id)}/)")
+        elif args.sm_command == 'upload':
+            sm.check_data_dir(args.dir, ('train', 'dev', 'test'))                   # before the bucket is touched
+            session = sm.aws_session(args.region)
+            print(sm.ensure_bucket(session, args.bucket, tuple(args.cors_origin)))
+            print(sm.upload_folder(session, args.dir, args.bucket, f'{args.prefix}/meld', progress=not args.no_progress))
+        elif args.sm_command == 'role': print(sm.create_role(sm.aws_session(args.region), args.bucket, args.name))
+        elif args.sm_command == 'status': print(json.dumps(sm.job_status(sm.aws_session(args.region), args.job), indent=1, default=str))
+        elif args.sm_command == 'download': print(sm.download_run(sm.aws_session(args.region), args.job, args.dest))
+    except (BotoCoreError, ClientError) as e: raise OSError(f'AWS: {e}') from None
+    return 0
+
 # %% ../nbs/99_cli.ipynb #2420c874
 def build_parser() -> argparse.ArgumentParser:
     "The `mm-sentiment` argument parser."
@@ -147,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--keep-archive', action='store_true')
     c = sub.add_parser('check-data', help="count each split's rows and clips in a MELD-layout folder")
     c.add_argument('dir', type=Path)
+    _add_sagemaker(sub.add_parser('sagemaker', help='lesson 8: MELD to S3, the execution role, training jobs on SageMaker (the aws extra)'))
     return p
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,6 +262,7 @@ def _run(args) -> int:
         print(make_demo_dataset(args.dir, cfg, workers=args.workers))
     elif args.command == 'download-meld':
         print(json.dumps(download_meld(args.dir, args.url, args.keep_archive, args.expected_size), indent=1))
+    elif args.command == 'sagemaker': return _run_sagemaker(args)
     elif args.command == 'check-data':
         if not args.dir.is_dir(): print(f'error: {args.dir} is not a folder', file=sys.stderr); return 2
         print(json.dumps(check_meld_dir(args.dir), indent=1))
