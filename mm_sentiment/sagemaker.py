@@ -55,17 +55,21 @@ def aws_session(region: str | None = None):
     return s
 
 # %% ../nbs/08_sagemaker.ipynb #96174f46
-TRAIN_OPTIONS = {'modalities': str, 'text_model': str, 'pooling': str, 'n_frames': int, 'video_weights': str, 'workers': int,
+TRAIN_OPTIONS = {'modalities': str, 'pooling': str, 'n_frames': int, 'video_weights': str, 'workers': int,
                  'precision': str, 'unfreeze': str, 'augment': bool, 'end_to_end': bool, 'epochs': int, 'batch_size': int,
                  'lr': float, 'lr_encoders': float, 'weight_decay': float, 'label_smoothing': float, 'early_stopping': int,
                  'seed': int, 'class_weights': bool}
-SET_BY_ENTRY = ('data_dir', 'out', 'resume', 'device', 'cache_dir', 'tensorboard_dir', 'no_progress')
+SET_BY_ENTRY = ('data_dir', 'out', 'resume', 'device', 'cache_dir', 'tensorboard_dir', 'no_progress', 'text_model')
 
 def check_hyperparameters(hps: dict) -> dict:
     "`hps` if every key is a `mm-sentiment train` option with a value of its type; a clear error naming the first that is not."
     for k, v in hps.items():
+        if k == 'text_model': raise ValueError('hyperparameter text_model: a name would be downloaded from the model hub inside the job; '
+                                               'upload the model folder to S3 and give it as the text_model channel (JobSpec.text_model_s3)')
         if k in SET_BY_ENTRY: raise ValueError(f'hyperparameter {k!r} is set by the container entry, not by the job')
         if k not in TRAIN_OPTIONS: raise ValueError(f'unknown hyperparameter {k!r}: expected one of {", ".join(TRAIN_OPTIONS)}')
+        if k == 'video_weights' and v not in ('auto', 'random'):      # kinetics would be a download, a path a file the job lacks
+            raise ValueError("hyperparameter video_weights: 'auto' or 'random' only; give pretrained weights as a file in S3 (the video_weights channel)")
         typ = TRAIN_OPTIONS[k]
         if typ is bool and not isinstance(v, bool): raise ValueError(f'hyperparameter {k!r} is a flag: give True or False, not {v!r}')
         if typ is not bool and isinstance(v, bool): raise ValueError(f'hyperparameter {k!r} takes a value ({typ.__name__}), not the boolean {v}')
