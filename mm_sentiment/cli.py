@@ -171,6 +171,26 @@ def _run_sagemaker(args) -> int:
     except (BotoCoreError, ClientError) as e: raise OSError(f'AWS: {e}') from None
     return 0
 
+# %% ../nbs/99_cli.ipynb #c501e454
+def _predict(args) -> int:
+    "`mm-sentiment predict`: a line per clip (or JSON); exit code 2 when a clip could not be used."
+    from mm_sentiment.inference import Predictor, find_run, predict, predict_subtitled
+    texts = args.text or []
+    if args.subtitles and (len(args.clips) != 1 or texts): raise ValueError('--subtitles goes with one video and no --text (the subtitles are the text)')
+    if texts and len(texts) != len(args.clips): raise ValueError(f'{len(args.clips)} clips but {len(texts)} --text: give one --text per clip (or none)')
+    run, note = find_run(args.run)
+    if note: print(note, file=sys.stderr)
+    pred = Predictor(run, args.device)
+    results = (predict_subtitled(pred, args.clips[0], args.subtitles) if args.subtitles
+               else predict(pred, args.clips, texts or [None] * len(args.clips)))
+    if args.json: print(json.dumps(results[0] if len(results) == 1 and not args.subtitles else results, indent=1, ensure_ascii=False))
+    else:
+        for r in results:
+            if 'error' in r: print(f"{r['clip']}: error: {r['error']}"); continue
+            heads = '  '.join(f"{h} {r[h]['label']} {r[h]['probabilities'][r[h]['label']]:.2f}" for h in ('emotion', 'sentiment'))
+            print(f"{r['clip']}: {heads}" + (f"  ({'; '.join(r['notes'])})" if r['notes'] else ''))
+    return 2 if any('error' in r for r in results) else 0
+
 # %% ../nbs/99_cli.ipynb #2420c874
 def build_parser() -> argparse.ArgumentParser:
     "The `mm-sentiment` argument parser."
@@ -224,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--keep-archive', action='store_true')
     c = sub.add_parser('check-data', help="count each split's rows and clips in a MELD-layout folder")
     c.add_argument('dir', type=Path)
+    r = sub.add_parser('predict', help='emotion and sentiment of clips of your own, with a trained run (lesson 9)')
+    r.add_argument('clips', nargs='+', type=Path, help='video files (mp4, mkv, mov ...)')
+    r.add_argument('--text', action='append', default=None, help="what is said in the clip (one --text per clip; none: the text is left empty, with a note)")
+    r.add_argument('--subtitles', type=Path, default=None, help='a SubRip .srt for one longer video: one prediction per line')
+    r.add_argument('--run', type=Path, default=None, help='a run folder or a SageMaker model.tar.gz (default: runs/demo, which `mm-sentiment demo` writes)')
+    r.add_argument('--json', action='store_true', help='print JSON: one object for one clip, else a list')
+    r.add_argument('--device', default=None)
     _add_sagemaker(sub.add_parser('sagemaker', help='lesson 8: MELD to S3, the execution role, training jobs on SageMaker (the aws extra)'))
     return p
 
@@ -263,6 +290,7 @@ def _run(args) -> int:
     elif args.command == 'download-meld':
         print(json.dumps(download_meld(args.dir, args.url, args.keep_archive, args.expected_size), indent=1))
     elif args.command == 'sagemaker': return _run_sagemaker(args)
+    elif args.command == 'predict': return _predict(args)
     elif args.command == 'check-data':
         if not args.dir.is_dir(): print(f'error: {args.dir} is not a folder', file=sys.stderr); return 2
         print(json.dumps(check_meld_dir(args.dir), indent=1))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pandas as pd
 import torch
 import torchaudio
 from torch.utils.data import DataLoader, Dataset, default_collate
@@ -190,10 +191,12 @@ class MELDDataset(Dataset):
     def __init__(self, csv_path, video_dir=None, tokenizer=None, modalities=MODALITIES, n_frames: int = 16,
                  max_length: int = 128, sample_rate: int = 16000, n_mels: int = 64, max_audio_frames: int = 300):
         self.modalities = _check_modalities(modalities)
-        self.df = read_meld_csv(csv_path)
+        # a label file, or a table already read (lesson 9 passes its own clips, with their paths in a `path` column)
+        self.df = csv_path.reset_index(drop=True) if isinstance(csv_path, pd.DataFrame) else read_meld_csv(csv_path)
         self.video_dir = Path(video_dir) if video_dir is not None else None
-        if self.video_dir is None and self.needs_clips: raise ValueError('video_dir is required for the video and audio modalities')
-        if self.needs_clips and not self.video_dir.is_dir(): raise FileNotFoundError(f'clip folder not found: {self.video_dir}')
+        if self.video_dir is None and self.needs_clips and 'path' not in self.df:
+            raise ValueError('video_dir is required for the video and audio modalities')
+        if self.needs_clips and self.video_dir is not None and not self.video_dir.is_dir(): raise FileNotFoundError(f'clip folder not found: {self.video_dir}')
         self.tokenizer = load_tokenizer(tokenizer) if tokenizer is None or isinstance(tokenizer, (str, Path)) else tokenizer
         self.n_frames, self.max_length, self.sample_rate, self.max_audio_frames = n_frames, max_length, sample_rate, max_audio_frames
         self.video_transform = KineticsClipTransform()
@@ -210,7 +213,8 @@ class MELDDataset(Dataset):
     @property
     def needs_clips(self) -> bool: return 'video' in self.modalities or 'audio' in self.modalities
     def __len__(self) -> int: return len(self.df)
-    def clip_path(self, idx: int) -> Path: return self.video_dir/self.df['clip'].iat[idx]
+    def clip_path(self, idx: int) -> Path:
+        return Path(self.df['path'].iat[idx]) if 'path' in self.df else self.video_dir/self.df['clip'].iat[idx]
 
     def _load_video_frames(self, clip: DemuxedClip) -> torch.Tensor:
         "Frames sampled across the clip, preprocessed for r3d_18: (3, n_frames, 112, 112) float32."

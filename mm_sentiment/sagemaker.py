@@ -25,7 +25,7 @@ __all__ = ['TRAIN_OPTIONS', 'SET_BY_ENTRY', 'CHECKPOINT_DIR', 'TENSORBOARD_DIR',
            'check_region', 'check_role_arn', 'aws_session', 'check_hyperparameters', 'bucket_region', 'ensure_bucket',
            'file_sha256', 'upload_folder', 'trust_policy', 'execution_policy', 'image_uri', 'write_policies',
            'create_role', 'container_args', 'export_run', 'job_requirements', 'stage_source', 'metric_definitions',
-           'JobSpec', 'check_spec', 'build_trainer', 'launch', 'job_status', 'download_run']
+           'JobSpec', 'check_spec', 'build_trainer', 'launch', 'job_status', 'unpack_model', 'download_run']
 
 # %% ../nbs/08_sagemaker.ipynb #10dfa580
 _REGION = re.compile(r'^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$')
@@ -392,6 +392,13 @@ def _safe_members(tar: tarfile.TarFile) -> list:
             raise ValueError(f'refusing to unpack {m.name!r}: not a plain file inside the folder')
     return tar.getmembers()
 
+def unpack_model(archive, dest) -> Path:
+    "Unpack a `model.tar.gz` into the run folder `dest` (plain files inside it only); a clear error unless it holds an mm-sentiment run."
+    dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar: tar.extractall(dest, members=_safe_members(tar))
+    if not (dest/'run.json').is_file(): raise ValueError(f'{Path(archive).name} holds no run.json: not a model written by mm-sentiment')
+    return dest
+
 def download_run(session, job_name: str, dest) -> Path:
     "Fetch and unpack the model of a completed job into the run folder `dest`; returns it."
     st = job_status(session, job_name)
@@ -400,7 +407,5 @@ def download_run(session, job_name: str, dest) -> Path:
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     archive = dest/'model.tar.gz'
     session.client('s3').download_file(bucket, key, str(archive))
-    with tarfile.open(archive) as tar: tar.extractall(dest, members=_safe_members(tar))
-    archive.unlink()
-    if not (dest/'run.json').is_file(): raise ValueError(f'{st["model"]} holds no run.json: not a model written by mm-sentiment')
-    return dest
+    try: return unpack_model(archive, dest)
+    finally: archive.unlink()
