@@ -146,8 +146,8 @@ def trust_policy() -> dict:
 
 # %% ../nbs/08_sagemaker.ipynb #7a2162d7
 def execution_policy(bucket: str, region: str, image_registry: str) -> dict:
-    "The least privilege a training job needs: the course bucket, pulling the image from `image_registry`'s ECR, its logs and metrics."
-    logs = f'arn:aws:logs:{region}:*:log-group:/aws/sagemaker/TrainingJobs*'
+    "The least privilege a training job (or endpoint) needs: the course bucket, pulling the image from `image_registry`'s ECR, its logs and metrics."
+    logs = [f'arn:aws:logs:{region}:*:log-group:/aws/sagemaker/{kind}*' for kind in ('TrainingJobs', 'Endpoints')]   # lesson 9b serves too
     return {'Version': '2012-10-17', 'Statement': [
         {'Sid': 'ListTheBucket', 'Effect': 'Allow', 'Action': ['s3:ListBucket', 's3:GetBucketLocation'], 'Resource': f'arn:aws:s3:::{bucket}'},
         {'Sid': 'ReadWriteItsObjects', 'Effect': 'Allow', 'Action': ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
@@ -156,9 +156,9 @@ def execution_policy(bucket: str, region: str, image_registry: str) -> dict:
         {'Sid': 'PullTheImage', 'Effect': 'Allow', 'Action': ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
          'Resource': f'arn:aws:ecr:{region}:{image_registry}:repository/*'},
         {'Sid': 'Logs', 'Effect': 'Allow', 'Action': ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-         'Resource': [logs, logs + ':log-stream:*']},
+         'Resource': logs + [g + ':log-stream:*' for g in logs]},
         {'Sid': 'Metrics', 'Effect': 'Allow', 'Action': 'cloudwatch:PutMetricData', 'Resource': '*',
-         'Condition': {'StringEquals': {'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs'}}}]}
+         'Condition': {'StringEquals': {'cloudwatch:namespace': ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/Endpoints']}}}]}
 
 # %% ../nbs/08_sagemaker.ipynb #2409c336
 def image_uri(region: str, instance_type: str = 'ml.g5.xlarge', torch_version: str = '2.14') -> str:
@@ -248,14 +248,14 @@ def job_requirements() -> list[str]:
     return [r for r in base if re.split(r'[<>=!~;\[ ]', r, maxsplit=1)[0].lower() not in IMAGE_PROVIDES]
 
 # %% ../nbs/08_sagemaker.ipynb #e6c0a378
-def stage_source(dest) -> Path:
-    "A folder holding the entry script, this package's code and the job's requirements.txt: what SageMaker uploads as the job's code."
+def stage_source(dest, entry: tuple[str, str] = ('mm_sentiment_entry.py', ENTRY)) -> Path:
+    "A folder holding the `entry` script (name, text), this package's code and the requirements.txt: what SageMaker runs as code."
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
     import mm_sentiment
     pkg = Path(mm_sentiment.__file__).resolve().parent
     shutil.copytree(pkg, dest/'mm_sentiment', ignore=shutil.ignore_patterns('__pycache__', '*.pyc'), dirs_exist_ok=True)
     (dest/'requirements.txt').write_text('\n'.join(job_requirements()) + '\n')
-    (dest/'mm_sentiment_entry.py').write_text(ENTRY)
+    (dest/entry[0]).write_text(entry[1])
     return dest
 
 # %% ../nbs/08_sagemaker.ipynb #3df06284
