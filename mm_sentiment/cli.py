@@ -237,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ('n_train', 'n_dev', 'n_test', 'width', 'height', 'seed'):
         m.add_argument('--' + name.replace('_', '-'), type=int, default=None)
     m.add_argument('--workers', type=int, default=None, help='encoding processes (default: the cores, at most 8)')
+    m.add_argument('--no-progress', action='store_true', help='no progress bar (for logs and saved notebooks)')
     g = sub.add_parser('download-meld', help='download and unpack the real MELD.Raw archive (about 10 GB)')
     g.add_argument('dir', type=Path)
     g.add_argument('--url', default=MELD_RAW_URL)
@@ -286,7 +287,7 @@ def _run(args) -> int:
     elif args.command == 'make-demo-data':
         cfg = MELD_SIZE if args.meld_size else DemoConfig()
         cfg = replace(cfg, **{k: getattr(args, k) for k in ('n_train', 'n_dev', 'n_test', 'width', 'height', 'seed') if getattr(args, k) is not None})
-        print(make_demo_dataset(args.dir, cfg, workers=args.workers))
+        print(make_demo_dataset(args.dir, cfg, workers=args.workers, progress=not args.no_progress))
     elif args.command == 'download-meld':
         print(json.dumps(download_meld(args.dir, args.url, args.keep_archive, args.expected_size), indent=1))
     elif args.command == 'sagemaker': return _run_sagemaker(args)

@@ -26,8 +26,8 @@ from .sagemaker import unpack_model
 from .training import load_checkpoint
 
 # %% auto #0
-__all__ = ['find_run', 'Predictor', 'inputs', 'predict', 'plot_prediction', 'read_subtitles', 'cut_utterances',
-           'predict_subtitled', 'plot_timeline']
+__all__ = ['find_run', 'Predictor', 'inputs', 'predict', 'plot_prediction', 'prediction_panel', 'read_subtitles',
+           'cut_utterances', 'predict_subtitled', 'plot_timeline']
 
 # %% ../nbs/09a_inference.ipynb #ce06c838
 def find_run(run=None, default: str | Path = 'runs/demo') -> tuple[Path, str | None]:
@@ -110,6 +110,29 @@ def plot_prediction(result: dict, ax=None):
     ax[0].figure.suptitle(f"{Path(result['clip']).name}: {result['text'][:70]!r}" + (f"\n{'; '.join(result['notes'])}" if result['notes'] else ''), fontsize=9)
     ax[0].figure.tight_layout()
     return ax
+
+# %% ../nbs/09a_inference.ipynb #4477a87d
+def prediction_panel(predictor: Predictor, clip=None):
+    "An ipywidgets panel: a clip (uploaded, or a path), its text, a Predict button, and both heads' bars; `.last` holds the last result."
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    upload = widgets.FileUpload(accept='video/*,.mp4,.mkv,.mov,.webm', multiple=False, description='upload a clip')
+    path = widgets.Text(value=str(clip or ''), placeholder='or the path of a clip', description='clip', layout=widgets.Layout(width='60%'))
+    text = widgets.Text(placeholder='what is said in the clip', description='text', layout=widgets.Layout(width='60%'))
+    button, out = widgets.Button(description='Predict', button_style='primary'), widgets.Output()
+    panel = widgets.VBox([widgets.HBox([upload, path]), text, button, out])
+    def run(_=None):
+        src = path.value.strip()
+        if upload.value:                                   # ipywidgets 8: a tuple of {'name', 'content', ...}
+            f = upload.value[0]; src = str(Path(tempfile.mkdtemp())/Path(f['name']).name); Path(src).write_bytes(bytes(f['content']))
+        panel.last = predict(predictor, [src], [text.value])[0] if src else {'error': 'choose a clip: upload one or type its path'}
+        out.clear_output(wait=True)
+        with out:
+            if 'error' in panel.last: print(f"this clip cannot be used: {panel.last['error']}")
+            else: plot_prediction(panel.last); plt.show()
+    button.on_click(run)
+    panel.last = None
+    return panel
 
 # %% ../nbs/09a_inference.ipynb #e1fde25e
 def read_subtitles(path) -> list[dict]:

@@ -1,13 +1,16 @@
-"""Check, in a real browser, that the sample browser widget of lesson 2c works in JupyterLab.
+"""Check, in a real browser, that a widget of the course works in JupyterLab: lesson 2c's sample browser, or lesson 9a's prediction panel.
 
     apt-get install chromium            # Debian's browser
     python3 -m venv /tmp/pw && /tmp/pw/bin/pip install playwright   # the driver only: no browser download
     /tmp/pw/bin/python tools/lab_widget_check.py --python .venv/bin/python --out /tmp/lab
+    /tmp/pw/bin/python tools/lab_widget_check.py --python .venv/bin/python --out /tmp/lab-panel --panel prediction
 
 Starts JupyterLab (from the project's environment) on 127.0.0.1 over a scratch folder holding a
 one-cell notebook that calls `mm_sentiment.data.sample_browser` on the demo set, opens it in
 headless Chromium, runs the cell, checks that the slider and the sample's figure appear, moves the
-slider one step with the keyboard and checks that a different sample is shown. Screenshots go to
+slider one step with the keyboard and checks that a different sample is shown. With `--panel
+prediction`: trains a short demo run, shows `prediction_panel` on a test clip, types the text,
+presses Predict and checks that the bars appear. Screenshots go to
 --out. Exits non-zero with the reason when a check fails. Not part of the test suite: it needs
 Chromium and Playwright, which the course does not depend on.
 """
@@ -22,6 +25,15 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+PANEL_CELL = """from mm_sentiment.demo import demo_data_dir
+from mm_sentiment.inference import Predictor, prediction_panel
+from mm_sentiment.meld import SPLITS
+from mm_sentiment.runs import train_run
+from mm_sentiment.training import TrainConfig
+demo = demo_data_dir(progress=False)
+train_run(demo, 'run', n_frames=4, video_weights='random', cfg=TrainConfig(epochs=5, lr=1e-3), progress=False)
+prediction_panel(Predictor('run'), sorted((demo/SPLITS['test'].clips).glob('*.mp4'))[0])"""
 
 CELL = """from mm_sentiment.demo import demo_data_dir
 from mm_sentiment.data import MELDDataset, sample_browser
@@ -39,10 +51,11 @@ def main():
     ap.add_argument('--python', default=sys.executable, help="the project's Python (with jupyterlab and mm_sentiment)")
     ap.add_argument('--out', type=Path, default=Path('/tmp/lab_widget_check'))
     ap.add_argument('--chromium', default='/usr/bin/chromium')
+    ap.add_argument('--panel', choices=('sample', 'prediction'), default='sample')
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
     work = args.out/'lab'; work.mkdir(parents=True, exist_ok=True)
-    nb = {'cells': [{'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [], 'source': CELL}],
+    nb = {'cells': [{'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [], 'source': PANEL_CELL if args.panel == 'prediction' else CELL}],
           'metadata': {'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}},
           'nbformat': 4, 'nbformat_minor': 5}
     (work/'browser.ipynb').write_text(json.dumps(nb))
@@ -67,6 +80,7 @@ def main():
             time.sleep(3)
             page.click('.jp-Notebook .jp-Cell .cm-content')
             page.keyboard.press('Shift+Enter')
+            if args.panel == 'prediction': return check_prediction_panel(page, browser, args.out)
             slider = page.wait_for_selector('.widget-slider, .jupyter-widgets.widget-slider', timeout=180_000)
             page.wait_for_selector('.jp-OutputArea-output img', timeout=120_000)
             time.sleep(2)
@@ -86,6 +100,21 @@ def main():
         print(f'OK: screenshots in {args.out}')
     finally:
         lab.terminate(); lab.wait(timeout=20)
+
+
+def check_prediction_panel(page, browser, out: Path):
+    "Type the clip's text into the panel, press Predict, and check that the two heads' bars appear."
+    box = page.wait_for_selector('input[placeholder="what is said in the clip"]', timeout=300_000)
+    box.fill('Well, I did not see that coming?!')
+    page.screenshot(path=str(out/'panel_before.png'))
+    page.click('button:has-text("Predict")')
+    page.wait_for_selector('.jp-OutputArea-output .widget-output img, .widget-output img', timeout=120_000)
+    time.sleep(2)
+    page.screenshot(path=str(out/'panel_after.png'))
+    n = page.eval_on_selector_all('.widget-output img', 'imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length')
+    browser.close()
+    if n < 1: sys.exit('the panel showed no figure after Predict')
+    print(f'OK: the panel drew its bars ({n} figure); screenshots in {out}')
 
 
 if __name__ == '__main__':
