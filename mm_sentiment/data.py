@@ -101,7 +101,7 @@ def frame_indices(n_available: int, n_frames: int) -> np.ndarray:
 
 # %% ../nbs/02c_dataset.ipynb #d332d151
 def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] = (128, 171)) -> np.ndarray:
-    "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, resized to `size` (H, W)."
+    "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, upright, resized to `size` (H, W)."
     wanted = frame_indices(len(clip.video_packets), n_frames)
     need = Counter(wanted.tolist())
     out, last, i = [], None, 0
@@ -110,7 +110,9 @@ def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] =
     def take(frame):
         nonlocal i, last
         if i in need:
-            last = frame.to_ndarray(width=size[1], height=size[0], format='rgb24', interpolation='AREA')
+            turn = int(frame.rotation or 0) % 360 // 90      # a phone's display matrix: quarter turns counter-clockwise
+            h, w = size[::-1] if turn % 2 else size            # a sideways frame: resized sideways, then turned upright
+            last = np.ascontiguousarray(np.rot90(frame.to_ndarray(width=w, height=h, format='rgb24', interpolation='AREA'), turn))
             out.extend([last] * need[i])
         i += 1
     try:
