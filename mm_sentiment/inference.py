@@ -63,13 +63,14 @@ def _table(paths, texts) -> pd.DataFrame:
 
 def inputs(predictor: Predictor, clip, text: str | None) -> tuple[dict, list[str]]:
     "The model's inputs for one clip and its text, made by the training dataset, and the notes about them; `ClipError` if unusable."
-    mods = predictor.modalities
-    logging.getLogger('mm_sentiment.data').setLevel(logging.ERROR)     # a skipped clip is this function's error, not a warning too
-    ds = MELDDataset(_table([clip], [text]), tokenizer=predictor.tokenizer, modalities=mods, n_frames=predictor.n_frames)
-    item, notes = ds[0], []
+    mods, log = predictor.modalities, logging.getLogger('mm_sentiment.data')
+    def item_of(modalities):
+        level = log.level; log.setLevel(logging.ERROR)      # a skipped clip is this function's error, not a warning too
+        try: ds = MELDDataset(_table([clip], [text]), tokenizer=predictor.tokenizer, modalities=modalities, n_frames=predictor.n_frames); return ds, ds[0]
+        finally: log.setLevel(level)
+    (ds, item), notes = item_of(mods), []
     if isinstance(item, SkippedSample) and item.kind in ('no audio stream', 'no audio samples') and 'audio' in mods:
-        ds = MELDDataset(_table([clip], [text]), tokenizer=predictor.tokenizer, modalities=[m for m in mods if m != 'audio'], n_frames=predictor.n_frames)
-        item = ds[0]
+        ds, item = item_of([m for m in mods if m != 'audio'])
         if not isinstance(item, SkippedSample):
             item['audio_features'] = log_mel(np.zeros(ds.sample_rate, np.float32), ds.mel, ds.max_audio_frames)   # the spectrogram of silence
             notes.append('no audio track: the audio encoder was given silence')
