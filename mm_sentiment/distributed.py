@@ -33,8 +33,9 @@ class SyncedBatchNorm(torch.nn.BatchNorm1d):
     "BatchNorm1d that normalises with the statistics of the batch over all processes while training (any backend, CPUs included)."
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1): return super().forward(x)
+        x = x.float()                                       # statistics in float32, as BatchNorm under bf16 autocast keeps them
         dims, shape = [0] + list(range(2, x.dim())), (1, -1) + (1,) * (x.dim() - 2)
-        n = torch.tensor(x.numel() / x.shape[1], device=x.device, dtype=x.dtype); dist.all_reduce(n)   # samples in the whole batch
+        n = torch.tensor(x.numel() / x.shape[1], device=x.device); dist.all_reduce(n)   # samples in the whole batch
         mean = AllReduceSum.apply(x.sum(dims)) / n
         var = AllReduceSum.apply(((x - mean.view(shape)) ** 2).sum(dims)) / n                          # two passes: no cancellation
         with torch.no_grad():
