@@ -18,12 +18,10 @@ import torch
 
 from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding
 from .demo import encode_mp4
-from .devices import batch_for_device, prepare_for_device, resolve_device
+from .devices import batch_for_device, resolve_device
 from .meld import EMOTIONS, SENTIMENTS
-from .model import encoder_config
-from .runs import build_model
+from .runs import trained_model
 from .sagemaker import unpack_model
-from .training import load_checkpoint
 
 # %% auto #0
 __all__ = ['find_run', 'Predictor', 'inputs', 'predict', 'plot_prediction', 'prediction_panel', 'read_subtitles',
@@ -49,11 +47,7 @@ class Predictor:
         self.run = json.loads((self.run_dir/'run.json').read_text())
         self.modalities, self.n_frames, self.device = list(self.run['modalities']), self.run['n_frames'], resolve_device(device)
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore'); model = build_model(self.run)
-        if encoder_config(model) != self.run['encoders']:
-            raise ValueError('the frozen encoders built here differ from those the run was trained with (other weights, text model or pooling)')
-        load_checkpoint(self.run_dir/'best.safetensors', model)
-        self.model = prepare_for_device(model, self.device).eval()
+            warnings.simplefilter('ignore'); self.model = trained_model(self.run_dir, self.run, self.device).eval()
         self.tokenizer = load_tokenizer(self.run['text_model'])
 
 # %% ../nbs/09a_inference.ipynb #d1a85672

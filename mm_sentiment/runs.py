@@ -24,7 +24,7 @@ from .model import MultimodalSentimentModel, describe_encoders, encoder_config
 from .training import FeatureBatches, SingleProcess, TrainConfig, evaluate_batches, load_checkpoint, train_on_features
 
 # %% auto #0
-__all__ = ['check_data_dir', 'build_model', 'train_run', 'evaluate_run']
+__all__ = ['check_data_dir', 'build_model', 'train_run', 'trained_model', 'evaluate_run']
 
 # %% ../nbs/07f_runs.ipynb #832fd3ca
 def check_data_dir(data_dir: str | Path, splits=('train', 'dev'), modalities=('video', 'audio', 'text')) -> Path:
@@ -93,6 +93,15 @@ def train_run(data_dir, out, modalities=('video', 'audio', 'text'), text_model=N
     feats = {s: _cached(model, d, s, cache_dir, workers, device, precision, progress and parallel.is_main) for s, d in ds.items()}
     return train_on_features(model, feats['train'], feats['dev'], cfg, out, device=device, resume=resume, progress=progress, **fit_kw)
 
+# %% ../nbs/07f_runs.ipynb #607e9270
+def trained_model(run_dir, run: dict, device) -> MultimodalSentimentModel:
+    "The model of the run in `run_dir` (described by `run`) with its best checkpoint, on `device`; an error if its frozen encoders would differ."
+    model = build_model(run)
+    if encoder_config(model) != run['encoders']:
+        raise ValueError('the frozen encoders differ from those this run was trained with (other weights, text model or pooling)')
+    load_checkpoint(Path(run_dir)/'best.safetensors', model)
+    return prepare_for_device(model, device)
+
 # %% ../nbs/07f_runs.ipynb #902ebec5
 def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, workers: int = 0, progress: bool = True, device=None) -> dict:
     "Evaluate the best checkpoint of a run on `split`; writes and returns `eval_<split>.json` (and `confusion_<split>.json`)."
@@ -101,11 +110,7 @@ def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, wor
     run = json.loads((run_dir/'run.json').read_text())
     data_dir = check_data_dir(data_dir or run['data_dir'], (split,), run['modalities'])
     device, precision = resolve_device(device), run.get('precision', 'auto')
-    model = build_model(run)
-    if encoder_config(model) != run['encoders']:
-        raise ValueError('the frozen encoders differ from those this run was trained with (other weights, text model or pooling)')
-    load_checkpoint(run_dir/'best.safetensors', model)
-    model = prepare_for_device(model, device)
+    model = trained_model(run_dir, run, device)
     ds = _dataset(run, data_dir, split, _tokenizer(run))
     source = (ClipBatches(ds, device, workers=workers, precision=precision) if run.get('unfreeze')    # trained backbones: no cache
               else FeatureBatches(_cached(model, ds, split, cache_dir, workers, device, precision, progress), device))
