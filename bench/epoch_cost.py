@@ -8,15 +8,17 @@ On the train split of --data-dir, or on generated clips at MELD's size (1280x720
 encoders (r3d_18 at 16x112x112, bert-base-uncased's architecture at 128 tokens, the seed's audio CNN;
 random weights: throughput does not depend on them):
 
-1. the library's one-time extraction (`mm_sentiment.features.extract_features`): a DataLoader (spawned
-   workers, pinned memory) decodes every clip while the GPU computes the frozen features in bf16
+1. the library's one-time extraction (`mm_sentiment.features.extract_features`): lesson 2c's loader (workers
+   forked from the fork server, or --pool threads; pinned memory) decodes every clip while the GPU computes the frozen features in bf16
    (channels_last_3d for video); wall time, time spent waiting for decoded batches, encode time;
 2. GPU compute alone, on a few decoded batches kept on the device: clips/s per encoder, fp32 and bf16,
    next to the ceilings of ../shared/measurements/gpu-ceiling-h100.json at the same input size;
-3. the course's loop: one epoch that decodes and encodes every clip (fp32) and trains the heads, through
-   the library's `ClipBatches` (what `train_end_to_end` uses); on CUDA also the same epoch in bf16;
+3. one epoch that decodes and encodes every clip and trains the heads: first the course's loop as the course
+   runs it (bench/getitem.py's loader: OpenCV's first 30 frames at 224x224, audio through ffmpeg; r3d_18 at
+   30x224x224, fp32), then the library's end-to-end loop (`ClipBatches`, what `train_end_to_end` uses), fp32
+   and on CUDA bf16; --stage-seconds cuts an epoch short and projects it from the clips it did;
 4. the same epoch on the cached features (`FeatureBatches`, trainable parts only);
-and projects a 20-epoch run on MELD's 9,989 training clips both ways. Prints the machine. No result
+and projects a 20-epoch run on MELD's 9,989 training clips each way. --pool threads decodes in threads. Prints the machine. No result
 is asserted.
 
 On a lent GPU machine, write the output to a file under $OUT as it goes (`> $OUT/log.txt 2>&1`), not
@@ -39,12 +41,14 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from mm_sentiment.data import MELDDataset
+from torch.utils.data import DataLoader, Subset
+
+from mm_sentiment.data import MELDDataset, worker_context
 from mm_sentiment.demo import MELD_SIZE, make_demo_dataset
 from mm_sentiment.encoders import RANDOM_BERT
 from mm_sentiment.end_to_end import ClipBatches
 from mm_sentiment.model import MultimodalSentimentModel
-from mm_sentiment.devices import prepare_for_device
+from mm_sentiment.devices import batch_for_device, prepare_for_device
 from mm_sentiment.features import CachedFeatures, extract_features
 from mm_sentiment.training import FeatureBatches, epoch_batches, train_step
 
@@ -78,15 +82,38 @@ def machine(dev) -> dict:
             'torch': torch.__version__, 'python': platform.python_version()}
 
 
-def epoch(model, opt, source, n, batch_size):
-    "One training epoch of the trainable parts over `source` (as `fit` runs it, without validation or checkpoints); returns seconds."
-    model.train(); t = time.perf_counter()
+def epoch(model, opt, source, n, batch_size, limit_s=None) -> dict:
+    """One training epoch of the trainable parts over `source` (as `fit` runs it, without validation or checkpoints).
+    Stops by itself after `limit_s` seconds; returns the seconds, the clips trained on and the projected seconds for all `n`."""
+    model.train(); t = time.perf_counter(); done = 0
     params = [p for p in model.parameters() if p.requires_grad]
     for x, ye, ys in source.batches(epoch_batches(n, batch_size, 0, 0)):
         if len(ye) < 2: continue
         train_step(model, source, x, ye, ys, opt, (F.cross_entropy, F.cross_entropy), params, 1.0)
+        done += len(ye)
+        if limit_s and time.perf_counter() - t > limit_s: break
     sync(ye.device)
-    return time.perf_counter() - t
+    s = time.perf_counter() - t
+    return {'seconds': s, 'clips': done, 'of': n, 'cut_short': done < n, 'projected_s': s * n / max(done, 1)}
+
+
+class CourseLoop:
+    "The course's original loop as the course runs it: OpenCV's first 30 frames at 224x224 and audio through ffmpeg, every epoch, fp32."
+    bf16 = False
+    def __init__(self, ds: MELDDataset, device, batch_size: int, workers: int):
+        from getitem import CourseBaselineDataset                       # bench/getitem.py: the course's own loader
+        self.cds, self.device, self.batch_size, self.workers = CourseBaselineDataset(ds), device, batch_size, workers
+    def batches(self, chunks):
+        idx = [i for c in chunks for i in c.tolist()]
+        extra = dict(multiprocessing_context=worker_context(), prefetch_factor=2) if self.workers else {}
+        dl = DataLoader(Subset(self.cds, idx), batch_size=self.batch_size, num_workers=self.workers, pin_memory=self.device.type == 'cuda', **extra)
+        for b in dl:
+            b = {'video_frames': b['video_frames'].permute(0, 2, 1, 3, 4),          # (B, 30, 3, 224, 224) -> (B, 3, 30, 224, 224)
+                 'audio_features': b['audio_features'].squeeze(1), 'text_input': b['text_input'],
+                 'emotion_label': b['emotion_label'], 'sentiment_label': b['sentiment_label']}
+            b = batch_for_device(b, self.device)
+            yield b, b['emotion_label'], b['sentiment_label']
+    def forward(self, model, batch): return model(batch)
 
 
 def rate(fn, n_items, dev, repeat=3):
@@ -110,6 +137,9 @@ def main():
     ap.add_argument('--ceilings', type=Path, default=Path(__file__).resolve().parents[2]/'shared'/'measurements'/'gpu-ceiling-h100.json')
     ap.add_argument('--out', type=Path, default=Path(__file__).parent/'out'/'epoch_cost.json')
     ap.add_argument('--only-generate', action='store_true', help='generate the clips into --root and stop')
+    ap.add_argument('--pool', default='processes', choices=('processes', 'threads'), help='decode in worker processes or threads')
+    ap.add_argument('--stage-seconds', type=float, default=None, help='cut each timed epoch short after this many seconds (projected)')
+    ap.add_argument('--skip', nargs='*', default=[], choices=('course',), help='stages to leave out')
     args = ap.parse_args()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     cuda = dev.type == 'cuda'
@@ -139,15 +169,16 @@ def main():
 
     # 1. the one-time extraction, as training runs it (a fresh cache folder, so nothing is reused)
     cache = CachedFeatures(extract_features(model, ds, Path(tempfile.mkdtemp()), 'train', batch_size=args.batch_size,
-                                            num_workers=args.workers, device=dev, progress=True))
+                                            num_workers=args.workers, device=dev, progress=True, pool=args.pool))
     tm = cache.timing
     res['extraction'] = {**tm, 'clips_per_s': tm['clips'] / tm['wall_s'],
                          'clips_per_s_after_first_batch': (tm['clips'] - args.batch_size) / (tm['wall_s'] - tm['first_batch_s'])
                          if tm['clips'] > args.batch_size else None}
     print('extraction', json.dumps(res['extraction']), flush=True); save()
 
-    # 2. GPU compute alone, per encoder, on a few decoded batches already on the device
-    gb = [x for x, _, _ in islice(ClipBatches(ds, dev, args.batch_size, args.workers, 'fp32').batches(), 4)]
+    # 2. GPU compute alone, per encoder, on a few decoded batches already on the device; the same loader (one pool) serves stage 3
+    src = ClipBatches(ds, dev, args.batch_size, args.workers, 'fp32', pool=args.pool)
+    gb = [x for x, _, _ in islice(src.batches(), 4)]
     nb = sum(len(b['emotion_label']) for b in gb)
     comp = {}
     for prec, bf16 in (('fp32', False), ('bf16', True))[:2 if cuda else 1]:
@@ -163,28 +194,42 @@ def main():
     ceil = json.loads(args.ceilings.read_text()) if args.ceilings.is_file() else {}
     res['gpu_compute_clips_per_s'] = comp
     res['vs_ceiling'] = {k: comp[k] / ceil[v] for k, v in CEILING_KEYS.items() if v in ceil and k in comp and cuda}
+    res['compute_note'] = 'text at each batch\'s longest utterance (trim_text_padding), the ceilings at 128 tokens'
     print('compute alone', json.dumps(comp), '| fraction of ceiling', json.dumps(res['vs_ceiling']), flush=True); save()
     del gb
 
-    # 3. the course's loop: decode + encode + train, every epoch (fp32; on CUDA also bf16, the library's end-to-end default)
+    # 3. decode + encode + train, every epoch: the course's original loop, then the library's end-to-end loop (fp32; on CUDA also bf16)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    res['epoch_course_loop'] = {}
+    res['epoch_course_original'] = res['epoch_end_to_end'] = None
+    if 'course' not in args.skip:
+        try:
+            loop = CourseLoop(ds, dev, args.batch_size, args.workers)
+            res['epoch_course_original'] = {**epoch(model, opt, loop, len(ds), args.batch_size, args.stage_seconds),
+                                            'audio_via': loop.cds.audio_via}
+        except Exception as e:                                          # e.g. no OpenCV or no ffmpeg there: say so, go on
+            res['epoch_course_original'] = {'error': f'{type(e).__name__}: {e}'}
+        print('course loop epoch (OpenCV, 30 frames at 224, fp32)', json.dumps(res['epoch_course_original']), flush=True); save()
+    res['epoch_end_to_end'] = {}
     for prec in ('fp32', 'bf16')[:2 if cuda else 1]:
-        src = ClipBatches(ds, dev, args.batch_size, args.workers, prec)
-        res['epoch_course_loop'][prec] = {'clips': len(ds), 'seconds': epoch(model, opt, src, len(ds), args.batch_size)}
-        del src
-        print('course loop epoch', prec, json.dumps(res['epoch_course_loop'][prec]), flush=True); save()
-    e2e = res['epoch_course_loop']['fp32']['seconds']
+        src.bf16 = prec == 'bf16'
+        res['epoch_end_to_end'][prec] = epoch(model, opt, src, len(ds), args.batch_size, args.stage_seconds)
+        print('end-to-end epoch', prec, json.dumps(res['epoch_end_to_end'][prec]), flush=True); save()
+    del src
 
-    # 4. one epoch on the cache
+    # 4. one epoch on the cache, and 20 epochs on MELD's 9,989 training clips each way
     fb = FeatureBatches(cache, dev, args.batch_size)
     epoch(model, opt, fb, len(fb), args.batch_size)                     # warm-up
-    cache_s = min(epoch(model, opt, fb, len(fb), args.batch_size) for _ in range(3))
+    cache_s = min(epoch(model, opt, fb, len(fb), args.batch_size)['seconds'] for _ in range(3))
     res['epoch_on_cache'] = {'clips': len(fb), 'seconds': cache_s}
     scale = 9989 / len(fb)
-    e2e_20 = 20 * e2e * scale
     cached_20 = tm['wall_s'] * scale + 20 * cache_s * scale
-    res['projection_meld_train_20_epochs_s'] = {'course_loop': e2e_20, 'extract_once_then_cache': cached_20, 'speedup': e2e_20 / cached_20}
+    loops = {'end_to_end_fp32': res['epoch_end_to_end']['fp32']}
+    if isinstance(res['epoch_course_original'], dict) and 'projected_s' in res['epoch_course_original']:
+        loops['course_original'] = res['epoch_course_original']
+    res['projection_meld_train_20_epochs_s'] = {'extract_once_then_cache': cached_20}
+    for name, e in loops.items():
+        e20 = 20 * e['projected_s'] * 9989 / e['of']
+        res['projection_meld_train_20_epochs_s'] |= {name: e20, f'speedup_vs_{name}': e20 / cached_20}
     print('cache epoch', json.dumps(res['epoch_on_cache']), flush=True)
     print('projection', json.dumps(res['projection_meld_train_20_epochs_s']), flush=True)
     save()

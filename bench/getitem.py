@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,8 +43,12 @@ from mm_sentiment.demo import MELD_SIZE, demo_data_dir
 class CourseBaselineDataset(Dataset):
     "The course's original loader: OpenCV's first 30 frames at 224x224, audio through an ffmpeg subprocess and a WAV."
     def __init__(self, ds: MELDDataset):
-        import imageio_ffmpeg
-        self.ds, self.ffmpeg = ds, imageio_ffmpeg.get_ffmpeg_exe()
+        try:
+            import imageio_ffmpeg
+            self.ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+        except ImportError: self.ffmpeg = shutil.which('ffmpeg')      # a machine without imageio-ffmpeg (the lent GPU one)
+        self.audio_via = 'ffmpeg subprocess + WAV' if self.ffmpeg else 'PyAV (no ffmpeg executable here)'
+        self.ds = ds
         self.mel = torchaudio.transforms.MelSpectrogram(sample_rate=16000, n_mels=64, n_fft=1024, hop_length=512)
     def __len__(self): return len(self.ds)
     def _load_video_frames(self, path):
@@ -57,19 +62,27 @@ class CourseBaselineDataset(Dataset):
         finally: cap.release()
         frames += [np.zeros_like(frames[0])] * (30 - len(frames))
         return torch.FloatTensor(np.array(frames)).permute(0, 3, 1, 2)
-    def _extract_audio_features(self, path):
+    def _pcm(self, path) -> np.ndarray:
+        "16 kHz mono 16-bit samples: from an ffmpeg subprocess's WAV as the course does, or PyAV where there is no ffmpeg."
+        if not self.ffmpeg:
+            import av
+            with av.open(str(path)) as c:
+                rs = av.AudioResampler(format='s16', layout='mono', rate=16000)
+                parts = [f.to_ndarray().ravel() for fr in c.decode(audio=0) for f in rs.resample(fr)]
+            return np.concatenate(parts + [f.to_ndarray().ravel() for f in rs.resample(None)])
         with tempfile.TemporaryDirectory() as d:
             wav = Path(d)/'audio.wav'
             subprocess.run([self.ffmpeg, '-y', '-loglevel', 'error', '-i', str(path), '-vn', '-acodec', 'pcm_s16le',
                             '-ar', '16000', '-ac', '1', str(wav)], check=True, capture_output=True)
-            with wave.open(str(wav)) as w: pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+            with wave.open(str(wav)) as w: return np.frombuffer(w.readframes(w.getnframes()), np.int16)
+    def _extract_audio_features(self, path):
+        pcm = self._pcm(path)
         mel = self.mel(torch.from_numpy(pcm.astype(np.float32) / 32768)[None])
         mel = (mel - mel.mean()) / mel.std()
         return torch.nn.functional.pad(mel, (0, max(0, 300 - mel.shape[2])))[:, :, :300]
     def __getitem__(self, i):
         path, row = self.ds.clip_path(i), self.ds.df.iloc[i]
-        enc = self.ds.tokenizer(row['Utterance'], padding='max_length', truncation=True, max_length=128, return_tensors='pt')
-        return {'text_input': {'input_ids': enc['input_ids'].squeeze(), 'attention_mask': enc['attention_mask'].squeeze()},
+        return {'text_input': self.ds._tokenize(row['Utterance']),                # 128 tokens, as the course (a worker reloads the tokenizer)
                 'video_frames': self._load_video_frames(path), 'audio_features': self._extract_audio_features(path),
                 'emotion_label': torch.tensor(row['emotion_id']), 'sentiment_label': torch.tensor(row['sentiment_id'])}
 

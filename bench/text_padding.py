@@ -6,7 +6,12 @@ mean pooling), in batches as the feature cache runs it (no gradients) and as end
 the largest difference between the two paths' features.
 Why: MELD's median utterance is 12 tokens; attention and the feed-forward layers cost per token.
 
-    python bench/text_padding.py [--meld-dir ../shared/meld] [--batch-size 32] [--train-batches 8]
+    python bench/text_padding.py [--meld-dir ../shared/meld] [--batch-size 32] [--train-batches 8] [--device cuda]
+                                 [--text-model random-bert-base] [--tokenizer DIR]
+
+On CUDA (the default where there is one) in bf16 autocast, as the cache and end-to-end training run it there;
+--text-model random-bert-base times bert-base's architecture with random weights (the lent GPU machine has
+no copy of the offline MiniLM).
 
 Prints the machine and a table; --out writes JSON.
 """
@@ -31,21 +36,29 @@ def batches(ds, batch_size):
     for s in range(0, len(ds), batch_size): yield collate_meld([ds[i] for i in range(s, min(s + batch_size, len(ds)))])
 
 
-def extract(enc, bs, trim):
+def sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize()
+
+
+def extract(enc, bs, trim, dev):
     out, t = [], time.perf_counter()
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == 'cuda'):
         for b in bs:
             b = trim_text_padding(b) if trim else b
-            out.append(enc.features(b['text_input']['input_ids'], b['text_input']['attention_mask']))
-    return time.perf_counter() - t, torch.cat(out)
+            out.append(enc.features(b['text_input']['input_ids'].to(dev), b['text_input']['attention_mask'].to(dev)).float())
+    sync(dev)
+    return time.perf_counter() - t, torch.cat(out).cpu()
 
 
-def finetune(enc, bs, trim):
+def finetune(enc, bs, trim, dev):
     opt = torch.optim.SGD(enc.parameters(), lr=0.0)             # a step that changes nothing: both paths see the same weights
     t = time.perf_counter()
     for b in bs:
         b = trim_text_padding(b) if trim else b
-        enc(b['text_input']['input_ids'], b['text_input']['attention_mask']).sum().backward(); opt.step(); opt.zero_grad()
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dev.type == 'cuda'):
+            y = enc(b['text_input']['input_ids'].to(dev), b['text_input']['attention_mask'].to(dev))
+        y.float().sum().backward(); opt.step(); opt.zero_grad()
+    sync(dev)
     return time.perf_counter() - t
 
 
@@ -54,27 +67,33 @@ def main():
     ap.add_argument('--meld-dir', type=Path, default=None, help="a folder with MELD's dev_sent_emo.csv (default: the demo set)")
     ap.add_argument('--batch-size', type=int, default=32)
     ap.add_argument('--train-batches', type=int, default=8)
+    ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    ap.add_argument('--text-model', default=None, help='default: the offline all-MiniLM-L6-v2; random-bert-base for its shapes only')
+    ap.add_argument('--tokenizer', default=None, help="tokenizer folder (default: the offline encoder's)")
     ap.add_argument('--out', type=Path, default=None)
     args = ap.parse_args()
+    dev = torch.device(args.device)
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
-    machine = f'{cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}, Python {platform.python_version()}'
+    where = torch.cuda.get_device_name(dev) + ', bf16' if dev.type == 'cuda' else f'{torch.get_num_threads()} threads'
+    machine = f'{cpu}, {where}, torch {torch.__version__}, Python {platform.python_version()}, {args.text_model or "all-MiniLM-L6-v2"}'
     print(machine, flush=True)
     root = args.meld_dir or demo_data_dir(progress=False)
-    ds = MELDDataset(root/SPLITS['dev'].csv, tokenizer=load_tokenizer(), modalities='text')
+    ds = MELDDataset(root/SPLITS['dev'].csv, tokenizer=load_tokenizer(args.tokenizer), modalities='text')
     bs = list(batches(ds, args.batch_size))
     lengths = [int(trim_text_padding(b)['text_input']['input_ids'].shape[1]) for b in bs]
     torch.manual_seed(0)
-    enc = TextEncoder(train_backbone=True)
+    enc = TextEncoder(args.text_model, train_backbone=True).to(dev)
     enc.eval()                                                   # dropout off: the two paths must agree
-    extract(enc, bs[:2], True)                                   # warm-up
+    extract(enc, bs[:2], True, dev)                              # warm-up
     res = {'machine': machine, 'texts': len(ds), 'batch_size': args.batch_size,
            'batch_length_mean': sum(lengths) / len(lengths), 'batch_length_max': max(lengths)}
-    t128, f128 = extract(enc, bs, False)
-    ttrim, ftrim = extract(enc, bs, True)
+    t128, f128 = extract(enc, bs, False, dev)
+    ttrim, ftrim = extract(enc, bs, True, dev)
     res |= {'extract_128_s': t128, 'extract_trimmed_s': ttrim, 'extract_speedup': t128 / ttrim,
             'max_feature_difference': (f128 - ftrim).abs().max().item()}
     k = bs[:args.train_batches]
-    res |= {'finetune_128_s': finetune(enc, k, False), 'finetune_trimmed_s': finetune(enc, k, True), 'finetune_batches': len(k)}
+    finetune(enc, k[:1], True, dev)                              # warm-up of the backward pass
+    res |= {'finetune_128_s': finetune(enc, k, False, dev), 'finetune_trimmed_s': finetune(enc, k, True, dev), 'finetune_batches': len(k)}
     res['finetune_speedup'] = res['finetune_128_s'] / res['finetune_trimmed_s']
     print(f"{len(ds)} texts in batches of {args.batch_size}; trimmed batch length mean {res['batch_length_mean']:.1f}, max {res['batch_length_max']} (of 128)")
     print(f"features (no gradients):  128 tokens {t128:6.1f} s ({len(ds) / t128:6.1f} texts/s) | trimmed {ttrim:6.1f} s ({len(ds) / ttrim:6.1f} texts/s) | {res['extract_speedup']:.1f}x")

@@ -211,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "with a warning), kinetics (cache or download), random, or PATH to a weights file")
     t.add_argument('--out', type=Path, default=Path('runs/train'))
     t.add_argument('--workers', type=int, default=0, help='decoding worker processes (the one-time feature extraction, or every epoch end to end)')
+    t.add_argument('--pool', default='processes', choices=('processes', 'threads'), help='decode in worker processes or in threads of this one')
     t.add_argument('--cache-dir', type=Path, default=None, help='feature cache folder (default: $MM_SENTIMENT_CACHE/features)')
     t.add_argument('--tensorboard-dir', type=Path, default=None, help='TensorBoard logs (default: OUT/tensorboard)')
     t.add_argument('--resume', action='store_true', help='continue from OUT/last.safetensors')
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument('--data-dir', type=Path, default=None, help='default: the folder the run was trained on')
     e.add_argument('--split', default='dev', choices=('dev', 'test'))
     e.add_argument('--workers', type=int, default=0)
+    e.add_argument('--pool', default='processes', choices=('processes', 'threads'), help='decode in worker processes or in threads of this one')
     e.add_argument('--device', default=None, help='default: cuda when there is a GPU')
     e.add_argument('--no-progress', action='store_true', help='no progress bars')
     m = sub.add_parser('make-demo-data', help='generate a demo dataset in MELD\'s layout')
@@ -275,14 +277,15 @@ def _run(args) -> int:
         state = train_run(args.data_dir, args.out, args.modalities, args.text_model, args.pooling, args.n_frames, args.video_weights, cfg=cfg,
                           cache_dir=args.cache_dir, workers=args.workers, resume=args.resume, device=args.device, precision=args.precision,
                           unfreeze=args.unfreeze, augment=args.augment, end_to_end=args.end_to_end, progress=not args.no_progress,
-                          tensorboard_dir=args.tensorboard_dir, log=lambda line: print(line, flush=True))
+                          tensorboard_dir=args.tensorboard_dir, log=lambda line: print(line, flush=True), pool=args.pool)
         if int(os.environ.get('RANK', '0')): return 0                  # under torchrun: the first process reports
         best = state['history'][state['best_epoch'] - 1]['val']
         print(f"best epoch {state['best_epoch']} of {state['epoch']} (dev loss {best['loss']:.3f}); run in {args.out}/")
         print_table(best)
         print(describe_encoders(json.loads((args.out/'run.json').read_text())['encoders']))
     elif args.command == 'evaluate':
-        res = evaluate_run(args.run_dir, args.data_dir, args.split, workers=args.workers, device=args.device, progress=not args.no_progress)
+        res = evaluate_run(args.run_dir, args.data_dir, args.split, workers=args.workers, device=args.device, progress=not args.no_progress,
+                           pool=args.pool)
         print(f"{args.split}: {res['n']} samples ({res['skipped']} skipped)"); print_table(res); print(res['encoders'])
     elif args.command == 'make-demo-data':
         cfg = MELD_SIZE if args.meld_size else DemoConfig()

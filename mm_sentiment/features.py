@@ -14,10 +14,9 @@ from pathlib import Path
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
-from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .data import MELDDataset, collate_meld, trim_text_padding, worker_context
+from .data import MELDDataset, make_dataloader, trim_text_padding
 from .demo import _locked
 from .devices import batch_for_device, prepare_for_device, resolve_device, use_bf16
 from .model import encoder_config
@@ -63,7 +62,8 @@ def write_safetensors(path: Path, tensors: dict, metadata: dict):
 
 # %% ../nbs/07b_feature_cache.ipynb #11fc9d14
 def extract_features(model, ds: MELDDataset, cache_dir: str | Path, split: str, batch_size: int = 16,
-                     num_workers: int = 0, device=None, precision: str = 'auto', progress: bool = True) -> Path:
+                     num_workers: int = 0, device=None, precision: str = 'auto', progress: bool = True,
+                     pool: str = 'processes') -> Path:
     "Compute (or reuse) the frozen features of `ds` for `model`; returns the safetensors file."
     if any(getattr(model, f'{m}_encoder').train_backbone for m in model.modalities):
         raise ValueError('a trained backbone changes its features every step: train end to end instead of from a cache')
@@ -75,32 +75,31 @@ def extract_features(model, ds: MELDDataset, cache_dir: str | Path, split: str, 
     with open(path.with_name(path.name + '.lock'), 'w') as lock:
         _locked(lock)                                   # a second process computing the same features waits, then reuses them
         if path.is_file(): return path
-        return _extract(model, ds, path, split, batch_size, num_workers, device, bf16, progress)
+        return _extract(model, ds, path, split, batch_size, num_workers, device, bf16, progress, pool)
 
 # %% ../nbs/07b_feature_cache.ipynb #d592f4de
-def _extract(model, ds, path, split, batch_size, num_workers, device, bf16, progress) -> Path:
+def _extract(model, ds, path, split, batch_size, num_workers, device, bf16, progress, pool) -> Path:
     "Run the frozen backbones over `ds` once and write the cache file `path` atomically, with where the time went."
     model = prepare_for_device(model, device).eval()
     n = len(ds)
     feats = {m: torch.zeros(n, getattr(model, f'{m}_encoder').feature_dim) for m in model.modalities}
     valid = torch.zeros(n, dtype=torch.bool)
-    extra = dict(multiprocessing_context=worker_context(), prefetch_factor=4) if num_workers else {}
-    dl = DataLoader(ds, batch_size=batch_size, num_workers=num_workers, collate_fn=collate_meld, pin_memory=device.type == 'cuda', **extra)
-    timing = {'start_s': 0.0, 'wait_s': 0.0, 'encode_s': 0.0, 'first_batch_s': None}    # start: spawning the decoding workers
+    dl = make_dataloader(ds, batch_size, num_workers=num_workers, pin_memory=device.type == 'cuda', pool=pool, persistent=False)
+    timing = {'start_s': 0.0, 'wait_s': 0.0, 'encode_s': 0.0, 'first_batch_s': None}    # start: starting the decoding workers
     t0 = time.perf_counter()
     with torch.no_grad():
         it, bar = iter(dl), tqdm(total=n, desc=f'features {split}', disable=not progress)
         timing['start_s'] = time.perf_counter() - t0
         while (batch := _timed_next(it, timing)) is not None:
             if timing['first_batch_s'] is None: timing['first_batch_s'] = time.perf_counter() - t0
-            bar.update(len(batch.pop('skipped')) + (len(batch['index']) if 'index' in batch else 0))
-            if not batch: continue                                   # every clip of this batch was skipped
+            bar.update(len(batch['index']))                          # (a batch whose clips were all skipped never comes)
             te = time.perf_counter()
             for m, f in frozen_features(model, batch_for_device(trim_text_padding(batch), device), bf16).items(): feats[m][batch['index']] = f.cpu()
             valid[batch['index']] = True
             timing['encode_s'] += time.perf_counter() - te           # .cpu() waits for the GPU: this is compute time
-        bar.close()
-    timing |= {'wall_s': time.perf_counter() - t0, 'clips': n, 'device': str(device), 'precision': 'bf16' if bf16 else 'fp32', 'workers': num_workers}
+        bar.update(len(dl.skipped)); bar.close()
+    timing |= {'wall_s': time.perf_counter() - t0, 'clips': n, 'device': str(device), 'precision': 'bf16' if bf16 else 'fp32',
+               'workers': num_workers, 'pool': pool}
     tensors = {f'features.{m}': f for m, f in feats.items()}
     tensors |= {'valid': valid, 'emotion': torch.tensor(ds.df['emotion_id'].to_numpy()), 'sentiment': torch.tensor(ds.df['sentiment_id'].to_numpy())}
     write_safetensors(path, tensors, {'split': split, 'encoders': json.dumps(encoder_config(model)), 'n': str(n), 'timing': json.dumps(timing)})

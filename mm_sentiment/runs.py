@@ -59,18 +59,21 @@ def _dataset(run: dict, data_dir: Path, split: str, tokenizer) -> MELDDataset:
 def _tokenizer(run: dict):
     return load_tokenizer(run['text_model']) if 'text' in run['modalities'] else load_tokenizer()
 
-def _cached(model, ds, split, cache_dir, workers, device, precision, progress) -> CachedFeatures:
+def _cached(model, ds, split, cache_dir, workers, device, precision, progress, pool='processes') -> CachedFeatures:
     cache = Path(cache_dir) if cache_dir else default_cache_dir()/'features'
-    return CachedFeatures(extract_features(model, ds, cache, split, num_workers=workers, device=device, precision=precision, progress=progress))
+    return CachedFeatures(extract_features(model, ds, cache, split, num_workers=workers, device=device, precision=precision,
+                                           progress=progress, pool=pool))
 
 # %% ../nbs/07f_runs.ipynb #9691bab7
 def train_run(data_dir, out, modalities=('video', 'audio', 'text'), text_model=None, pooling: str = 'mean',
               n_frames: int = 16, video_weights: str = 'auto', cfg: TrainConfig = TrainConfig(), cache_dir=None,
               workers: int = 0, resume: bool = False, progress: bool = True, device=None, precision: str = 'auto',
-              unfreeze=(), augment: bool = False, end_to_end: bool = False, tensorboard_dir=None, log=None, parallel=None) -> dict:
+              unfreeze=(), augment: bool = False, end_to_end: bool = False, tensorboard_dir=None, log=None, parallel=None,
+              pool: str = 'processes') -> dict:
     """Train on a MELD-layout folder; writes the run folder `out` and returns the training state.
     On the feature cache, unless a backbone is trained (`unfreeze`), inputs are augmented, or `end_to_end` is asked for.
-    Under `torchrun` (lesson 7e) every process trains on its share; the first one writes. `log` gets one line per epoch."""
+    Under `torchrun` (lesson 7e) every process trains on its share; the first one writes. `log` gets one line per epoch.
+    `workers` decode the clips: processes, or threads of this one with `pool='threads'` (lesson 2c)."""
     modalities = list(_check_modalities(modalities))
     unfreeze = list(_check_modalities(unfreeze)) if unfreeze else []
     if set(unfreeze) - set(modalities): raise ValueError(f'cannot unfreeze {sorted(set(unfreeze) - set(modalities))}: not among the modalities {modalities}')
@@ -88,9 +91,9 @@ def train_run(data_dir, out, modalities=('video', 'audio', 'text'), text_model=N
     fit_kw = {'parallel': parallel, 'tensorboard_dir': tensorboard_dir, 'log': log}
     if end_to_end:
         return train_end_to_end(model, ds['train'], ds['dev'], cfg, out, device=device, workers=workers, precision=precision,
-                                augment=Augment() if augment else None, resume=resume, progress=progress, **fit_kw)
+                                augment=Augment() if augment else None, resume=resume, progress=progress, pool=pool, **fit_kw)
     # every process asks for the cache; the first to arrive on a host extracts it while the others wait on its lock
-    feats = {s: _cached(model, d, s, cache_dir, workers, device, precision, progress and parallel.is_main) for s, d in ds.items()}
+    feats = {s: _cached(model, d, s, cache_dir, workers, device, precision, progress and parallel.is_main, pool) for s, d in ds.items()}
     return train_on_features(model, feats['train'], feats['dev'], cfg, out, device=device, resume=resume, progress=progress, **fit_kw)
 
 # %% ../nbs/07f_runs.ipynb #607e9270
@@ -103,7 +106,8 @@ def trained_model(run_dir, run: dict, device) -> MultimodalSentimentModel:
     return prepare_for_device(model, device)
 
 # %% ../nbs/07f_runs.ipynb #902ebec5
-def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, workers: int = 0, progress: bool = True, device=None) -> dict:
+def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, workers: int = 0, progress: bool = True, device=None,
+                 pool: str = 'processes') -> dict:
     "Evaluate the best checkpoint of a run on `split`; writes and returns `eval_<split>.json` (and `confusion_<split>.json`)."
     run_dir = Path(run_dir)
     if not (run_dir/'run.json').is_file(): raise FileNotFoundError(f'{run_dir} is not a run folder (no run.json)')
@@ -112,8 +116,8 @@ def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, wor
     device, precision = resolve_device(device), run.get('precision', 'auto')
     model = trained_model(run_dir, run, device)
     ds = _dataset(run, data_dir, split, _tokenizer(run))
-    source = (ClipBatches(ds, device, workers=workers, precision=precision) if run.get('unfreeze')    # trained backbones: no cache
-              else FeatureBatches(_cached(model, ds, split, cache_dir, workers, device, precision, progress), device))
+    source = (ClipBatches(ds, device, workers=workers, precision=precision, pool=pool) if run.get('unfreeze')    # trained backbones: no cache
+              else FeatureBatches(_cached(model, ds, split, cache_dir, workers, device, precision, progress, pool), device))
     m, preds, labels = evaluate_batches(model, source)
     result = {'n': m['n'], 'emotion': m['emotion'], 'sentiment': m['sentiment'], 'skipped': source.n_skipped,
               'encoders': describe_encoders(run['encoders'])}

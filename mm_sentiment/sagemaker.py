@@ -55,7 +55,7 @@ def aws_session(region: str | None = None):
     return s
 
 # %% ../nbs/08_sagemaker.ipynb #96174f46
-TRAIN_OPTIONS = {'modalities': str, 'pooling': str, 'n_frames': int, 'video_weights': str, 'workers': int,
+TRAIN_OPTIONS = {'modalities': str, 'pooling': str, 'n_frames': int, 'video_weights': str, 'workers': int, 'pool': str,
                  'precision': str, 'unfreeze': str, 'augment': bool, 'end_to_end': bool, 'epochs': int, 'batch_size': int,
                  'lr': float, 'lr_encoders': float, 'weight_decay': float, 'label_smoothing': float, 'early_stopping': int,
                  'seed': int, 'class_weights': bool}

@@ -1,0 +1,88 @@
+"""Decoding clips in worker processes or in threads of one process: first batch and clips per second.
+
+What: the course's `MELDDataset` (16 frames, audio, the offline tokenizer) over the train split of a
+MELD-layout folder, read through a loader made three ways, each fresh (so each pays its start):
+
+- `processes, before`: a DataLoader as lessons 7b/7d made it until now: forked from the fork server,
+  4 batches prefetched by each worker, every clip's H.264 decoder left to FFmpeg's thread count (a
+  thread per core, in every worker);
+- `processes`: `make_dataloader(pool='processes')` now: 2 batches prefetched, each worker's decoders
+  given an even share of the cores (`decoder_share`);
+- `threads`: `make_dataloader(pool='threads')`: a pool of threads of this process (PyAV and torch
+  release the GIL while they decode, resample and transform), nothing started or pickled.
+
+For each: seconds until the first batch, wall seconds for all rows, clips/s overall and after the first
+batch. Why: the issue's 1,000 MELD-size clips took 224 s on the lent H100 machine, 194 s of it before
+the first batch (bench/RESULTS.md).
+
+    python bench/decode_pool.py [--data-dir DIR] [--rows 200] [--workers 2 4] [--batch-size 32]
+                                [--modes before processes threads] [--budget 300] [--out FILE]
+
+The default folder is the demo set (small clips); for MELD's clip size generate one with
+`python bench/epoch_cost.py --clips 200 --root DIR --only-generate`. Stops starting new runs once
+--budget seconds are spent; --out is rewritten after every run. Prints the machine. No result is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader, Subset
+
+from mm_sentiment.data import MELDDataset, collate_meld, make_dataloader, worker_context
+from mm_sentiment.demo import demo_data_dir
+
+
+def loader(ds, mode: str, workers: int, batch_size: int):
+    if mode == 'before':
+        return DataLoader(ds, batch_size=batch_size, num_workers=workers, collate_fn=collate_meld,
+                          multiprocessing_context=worker_context(), prefetch_factor=4)
+    return make_dataloader(ds, batch_size, num_workers=workers, pool=mode, persistent=False, pin_memory=False)
+
+
+def run(ds, mode: str, workers: int, batch_size: int) -> dict:
+    t0 = time.perf_counter()
+    it = iter(loader(ds, mode, workers, batch_size))
+    n = len(next(it)['index']); first = time.perf_counter() - t0
+    n += sum(len(b['index']) for b in it)
+    wall = time.perf_counter() - t0
+    return {'first_batch_s': round(first, 2), 'wall_s': round(wall, 2), 'clips': n, 'clips_per_s': round(n / wall, 2),
+            'clips_per_s_after_first': round((n - batch_size) / (wall - first), 2) if wall > first and n > batch_size else None}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--data-dir', type=Path, default=None, help='a MELD-layout folder (default: the demo set)')
+    ap.add_argument('--rows', type=int, default=None, help='the first ROWS rows of the train split (default: all)')
+    ap.add_argument('--workers', type=int, nargs='+', default=[2])
+    ap.add_argument('--batch-size', type=int, default=32)
+    ap.add_argument('--tokenizer', default=None)
+    ap.add_argument('--modes', nargs='+', default=['before', 'processes', 'threads'], choices=['before', 'processes', 'threads'])
+    ap.add_argument('--budget', type=float, default=300, help='start no new run after this many seconds')
+    ap.add_argument('--out', type=Path, default=None)
+    args = ap.parse_args()
+    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
+    machine = {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__, 'python': platform.python_version()}
+    print(f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}", flush=True)
+    ds = MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16)
+    if args.rows: ds = Subset(ds, range(min(args.rows, len(ds))))
+    res = {'machine': machine, 'rows': len(ds), 'batch_size': args.batch_size, 'runs': []}
+    print(f'{len(ds)} rows, batches of {args.batch_size}', flush=True)
+    t_all = time.perf_counter()
+    for w in args.workers:
+        for mode in args.modes:
+            if time.perf_counter() - t_all > args.budget: print('budget spent: stopping', flush=True); break
+            r = {'mode': mode, 'workers': w, **run(ds, mode, w, args.batch_size)}
+            res['runs'].append(r)
+            print(f"{mode:10} {w:3} workers: first batch {r['first_batch_s']:6.2f} s, all {r['wall_s']:6.1f} s, "
+                  f"{r['clips_per_s']:6.1f} clips/s ({r['clips_per_s_after_first']} after the first batch)", flush=True)
+            if args.out: args.out.parent.mkdir(parents=True, exist_ok=True); args.out.write_text(json.dumps(res, indent=1))
+
+
+if __name__ == '__main__':
+    main()
