@@ -86,15 +86,19 @@ def train_run(data_dir, out, modalities=('video', 'audio', 'text'), text_model=N
     model, tok = build_model(run), _tokenizer(run)
     ds = {s: _dataset(run, data_dir, s, tok) for s in ('train', 'dev')}
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    made = parallel is None
     parallel = parallel or (Distributed('nccl' if device.type == 'cuda' else 'gloo') if launched() else SingleProcess())
-    if parallel.is_main: (out/'run.json').write_text(json.dumps({**run, 'encoders': encoder_config(model)}, indent=1))
-    fit_kw = {'parallel': parallel, 'tensorboard_dir': tensorboard_dir, 'log': log}
-    if end_to_end:
-        return train_end_to_end(model, ds['train'], ds['dev'], cfg, out, device=device, workers=workers, precision=precision,
-                                augment=Augment() if augment else None, resume=resume, progress=progress, pool=pool, **fit_kw)
-    # every process asks for the cache; the first to arrive on a host extracts it while the others wait on its lock
-    feats = {s: _cached(model, d, s, cache_dir, workers, device, precision, progress and parallel.is_main, pool) for s, d in ds.items()}
-    return train_on_features(model, feats['train'], feats['dev'], cfg, out, device=device, resume=resume, progress=progress, **fit_kw)
+    try:
+        if parallel.is_main: (out/'run.json').write_text(json.dumps({**run, 'encoders': encoder_config(model)}, indent=1))
+        fit_kw = {'parallel': parallel, 'tensorboard_dir': tensorboard_dir, 'log': log}
+        if end_to_end:
+            return train_end_to_end(model, ds['train'], ds['dev'], cfg, out, device=device, workers=workers, precision=precision,
+                                    augment=Augment() if augment else None, resume=resume, progress=progress, pool=pool, **fit_kw)
+        # every process asks for the cache; the first to arrive on a host extracts it while the others wait on its lock
+        feats = {s: _cached(model, d, s, cache_dir, workers, device, precision, progress and parallel.is_main, pool) for s, d in ds.items()}
+        return train_on_features(model, feats['train'], feats['dev'], cfg, out, device=device, resume=resume, progress=progress, **fit_kw)
+    finally:
+        if made: parallel.close()      # a process group left to the interpreter's exit can abort it ('terminate called ...')
 
 # %% ../nbs/07f_runs.ipynb #607e9270
 def trained_model(run_dir, run: dict, device) -> MultimodalSentimentModel:

@@ -118,6 +118,7 @@ class SingleProcess:
     def sum(self, x): return x                                        # several: summed over the processes
     def gather(self, a: np.ndarray) -> np.ndarray: return a           # several: every process's rows, concatenated
     def barrier(self): pass
+    def close(self): pass                                             # several: the process group ended
 
 # %% ../nbs/07c_training.ipynb #df87c7af
 def evaluate_batches(model, source, loss_fns=None, parallel=None) -> tuple[dict, dict, dict]:
