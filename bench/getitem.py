@@ -36,7 +36,7 @@ import torch
 import torchaudio
 from torch.utils.data import DataLoader, Dataset
 
-from mm_sentiment.data import MELDDataset, load_tokenizer
+from mm_sentiment.data import MELDDataset, decode_audio, demux_clip, load_tokenizer
 from mm_sentiment.demo import MELD_SIZE, demo_data_dir
 
 
@@ -62,22 +62,17 @@ class CourseBaselineDataset(Dataset):
         finally: cap.release()
         frames += [np.zeros_like(frames[0])] * (30 - len(frames))
         return torch.FloatTensor(np.array(frames)).permute(0, 3, 1, 2)
-    def _pcm(self, path) -> np.ndarray:
-        "16 kHz mono 16-bit samples: from an ffmpeg subprocess's WAV as the course does, or PyAV where there is no ffmpeg."
+    def _wave(self, path) -> np.ndarray:
+        "16 kHz mono samples in [-1, 1]: from an ffmpeg subprocess's WAV as the course does, or the dataset's PyAV decoder where there is no ffmpeg."
         if not self.ffmpeg:
-            import av
-            with av.open(str(path)) as c:
-                rs = av.AudioResampler(format='s16', layout='mono', rate=16000)
-                parts = [f.to_ndarray().ravel() for fr in c.decode(audio=0) for f in rs.resample(fr)]
-            return np.concatenate(parts + [f.to_ndarray().ravel() for f in rs.resample(None)])
+            with demux_clip(path, video=False) as c: return decode_audio(c)
         with tempfile.TemporaryDirectory() as d:
             wav = Path(d)/'audio.wav'
             subprocess.run([self.ffmpeg, '-y', '-loglevel', 'error', '-i', str(path), '-vn', '-acodec', 'pcm_s16le',
                             '-ar', '16000', '-ac', '1', str(wav)], check=True, capture_output=True)
-            with wave.open(str(wav)) as w: return np.frombuffer(w.readframes(w.getnframes()), np.int16)
+            with wave.open(str(wav)) as w: return np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768
     def _extract_audio_features(self, path):
-        pcm = self._pcm(path)
-        mel = self.mel(torch.from_numpy(pcm.astype(np.float32) / 32768)[None])
+        mel = self.mel(torch.from_numpy(self._wave(path))[None])
         mel = (mel - mel.mean()) / mel.std()
         return torch.nn.functional.pad(mel, (0, max(0, 300 - mel.shape[2])))[:, :, :300]
     def __getitem__(self, i):
