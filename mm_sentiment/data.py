@@ -13,7 +13,7 @@ import threading
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import av
@@ -30,10 +30,10 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES', 'POOLS',
            'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
-           'decode_frames', 'KineticsClipTransform', 'decode_audio', 'mel_transform', 'log_mel', 'SkippedSample',
-           'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'MELDLoader',
-           'default_workers', 'make_dataloader', 'trim_text_padding', 'worker_context', 'set_decoder_threads',
-           'decoder_share', 'ThreadBatches']
+           'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel',
+           'decode_audio', 'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser',
+           'collate_meld', 'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding', 'worker_context',
+           'set_decoder_threads', 'decoder_share', 'pin_batch', 'ThreadBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -146,23 +146,32 @@ class KineticsClipTransform:
         x = (x - torch.tensor(KINETICS_MEAN)[:, None, None]) / torch.tensor(KINETICS_STD)[:, None, None]
         return x.permute(1, 0, 2, 3)
 
+# %% ../nbs/02c_dataset.ipynb #8182eea4
+_SAMPLE_TYPES = {'u8': (np.uint8, 128, 128), 's16': (np.int16, 0, 2**15), 's32': (np.int32, 0, 2**31),
+                 's64': (np.int64, 0, 2**63), 'flt': (np.float32, 0, 1), 'dbl': (np.float64, 0, 1)}   # dtype, zero, full scale
+
+def frame_samples(frame: av.AudioFrame) -> np.ndarray:
+    "A decoded audio frame as float32 (channels, samples), whatever its sample format: planar or interleaved, float or integer."
+    dtype, zero, full = _SAMPLE_TYPES[frame.format.name.removesuffix('p')]
+    n = len(frame.layout.channels)
+    if frame.format.is_planar: a = np.stack([np.frombuffer(p, dtype, frame.samples) for p in frame.planes[:n]])
+    else: a = np.frombuffer(frame.planes[0], dtype, frame.samples * n).reshape(-1, n).T
+    return np.array(a, np.float32) if dtype is np.float32 else ((a - np.float64(zero)) / full).astype(np.float32)
+
+# %% ../nbs/02c_dataset.ipynb #41b41d79
+@lru_cache(maxsize=None)
+def downmix_weights(layout: str) -> torch.Tensor:
+    "FFmpeg's weights (channels,) for mixing the channels of `layout` down to mono: one unit impulse per channel through its resampler."
+    n = len(av.AudioLayout(layout).channels)
+    impulses = av.AudioFrame.from_ndarray(np.eye(n, dtype=np.float32).reshape(1, -1), format='flt', layout=layout)
+    impulses.sample_rate = 48000
+    mono = av.AudioResampler(format='flt', layout='mono', rate=48000)
+    out = [f.to_ndarray().reshape(-1) for f in [*mono.resample(impulses), *mono.resample(None)]]
+    return torch.from_numpy(np.concatenate(out)[:n].copy())
+
 # %% ../nbs/02c_dataset.ipynb #1cbe1030
 MEL_DB_OFFSET, MEL_DB_SCALE = -40.0, 30.0   # log-mel dB -> roughly [-2, 3]: (dB - offset) / scale
 SILENCE_DB = -100.0
-
-def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
-    "The clip's audio track as mono float32 at `sample_rate`."
-    resampler = av.AudioResampler(format='flt', layout='mono', rate=sample_rate)
-    ctx, chunks = clip.audio.codec_context, []
-    try:
-        for pkt in [*clip.audio_packets, None]:
-            for frame in ctx.decode(pkt):
-                chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
-        chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
-    except av.FFmpegError as e:
-        if not chunks: raise ClipError('undecodable audio', f'{clip.path.name}: {e}') from None
-    if not chunks: raise ClipError('no audio samples', clip.path.name)
-    return np.concatenate(chunks).astype(np.float32)
 
 def mel_transform(sample_rate: int = 16000, n_mels: int = 64) -> torchaudio.transforms.MelSpectrogram:
     "The course's mel spectrogram: 1024-sample windows, hop 512, `n_mels` bands."
@@ -178,6 +187,31 @@ def log_mel(wave: np.ndarray | torch.Tensor, mel: torchaudio.transforms.MelSpect
     n = min(max_frames, feats.shape[1])
     out[:, :n] = feats[:, :n]
     return out
+
+# %% ../nbs/02c_dataset.ipynb #ef1b82f7
+@lru_cache(maxsize=None)
+def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
+    return torchaudio.transforms.Resample(orig, new)       # its filter, computed once per pair of rates
+
+def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
+    "The clip's audio track as mono float32 at `sample_rate`: FFmpeg decodes, its weights mix, torchaudio resamples."
+    ctx, runs = clip.audio.codec_context, []
+    try:
+        for pkt in [*clip.audio_packets, None]:
+            for frame in ctx.decode(pkt):
+                key = (frame.layout.name, frame.sample_rate, frame.format.name)
+                if not runs or runs[-1][0] != key: runs.append((key, av.AudioFifo()))
+                frame.pts = None                                # one frame after another: no timestamp checks
+                runs[-1][1].write(frame)
+    except av.FFmpegError as e:
+        if not runs: raise ClipError('undecodable audio', f'{clip.path.name}: {e}') from None
+    parts = []
+    for (layout, rate, _), fifo in runs:
+        if not fifo.samples: continue
+        mono = downmix_weights(layout) @ torch.from_numpy(frame_samples(fifo.read()))
+        parts.append(_resampler(rate, sample_rate)(mono) if rate != sample_rate else mono)
+    if not parts: raise ClipError('no audio samples', clip.path.name)
+    return torch.cat(parts).numpy()
 
 # %% ../nbs/02c_dataset.ipynb #418919fa
 MODALITIES = ('video', 'audio', 'text')
@@ -354,7 +388,8 @@ def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, nu
     if pool == 'threads' and num_workers:
         order = RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds)
         sampler = batch_sampler if batch_sampler is not None else BatchSampler(order, batch_size, drop_last=False)
-        return MELDLoader(ThreadBatches(ds, sampler, num_workers))
+        pin = torch.cuda.is_available() if pin_memory is None else pin_memory
+        return MELDLoader(ThreadBatches(ds, sampler, num_workers, pin_memory=pin))
     sampling = dict(batch_sampler=batch_sampler) if batch_sampler is not None else dict(batch_size=batch_size, shuffle=shuffle)
     extra = dict(multiprocessing_context=worker_context(), persistent_workers=persistent, prefetch_factor=2,
                  worker_init_fn=partial(set_decoder_threads, decoder_share(num_workers))) if num_workers else {}
@@ -388,18 +423,27 @@ def decoder_share(concurrent: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(concurrent, 1))
 
 # %% ../nbs/02c_dataset.ipynb #5c840b55
+def pin_batch(batch: dict) -> dict:
+    "The batch with every tensor copied to page-locked memory, from which a GPU copies without waiting (`non_blocking`)."
+    return {k: pin_batch(v) if isinstance(v, dict) else v.pin_memory() if torch.is_tensor(v) else v for k, v in batch.items()}
+
 class ThreadBatches:
     "Collated batches of `ds`, one per index list of `batch_sampler`, read by `threads` threads of this process."
-    def __init__(self, ds: Dataset, batch_sampler, threads: int, prefetch: int = 2):
-        self.dataset, self.batch_sampler, self.threads, self.prefetch = ds, batch_sampler, threads, prefetch
+    def __init__(self, ds: Dataset, batch_sampler, threads: int, prefetch: int = 2, pin_memory: bool = False):
+        self.dataset, self.batch_sampler, self.threads, self.prefetch, self.pin_memory = ds, batch_sampler, threads, prefetch, pin_memory
     def __len__(self) -> int: return len(self.batch_sampler)
+    def _assemble(self, items: list) -> dict:
+        batch = collate_meld([f.result() for f in items])
+        return pin_batch(batch) if self.pin_memory else batch
     def __iter__(self):
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix='decode',
                                   initializer=set_decoder_threads, initargs=(decoder_share(self.threads),))
-        pending = deque()                                  # batches asked for, oldest first
+        assembler = ThreadPoolExecutor(1, thread_name_prefix='collate')    # collates (and pins) in order, off the caller's thread
+        pending = deque()                                                   # batches asked for, oldest first
         try:
             for idx in self.batch_sampler:
-                pending.append([pool.submit(self.dataset.__getitem__, i) for i in idx])
-                if len(pending) > self.prefetch: yield collate_meld([f.result() for f in pending.popleft()])
-            while pending: yield collate_meld([f.result() for f in pending.popleft()])
-        finally: pool.shutdown(cancel_futures=True)
+                pending.append(assembler.submit(self._assemble, [pool.submit(self.dataset.__getitem__, i) for i in idx]))
+                if len(pending) > self.prefetch: yield pending.popleft().result()
+            while pending: yield pending.popleft().result()
+        finally:
+            pool.shutdown(cancel_futures=True); assembler.shutdown(cancel_futures=True)
