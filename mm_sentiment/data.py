@@ -385,16 +385,15 @@ def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, nu
     if pool not in POOLS: raise ValueError(f'pool must be one of {POOLS}, not {pool!r}')
     num_workers = default_workers() if num_workers is None else num_workers
     g = torch.Generator().manual_seed(seed) if seed is not None else None
+    pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
     if pool == 'threads' and num_workers:
         order = RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds)
         sampler = batch_sampler if batch_sampler is not None else BatchSampler(order, batch_size, drop_last=False)
-        pin = torch.cuda.is_available() if pin_memory is None else pin_memory
-        return MELDLoader(ThreadBatches(ds, sampler, num_workers, pin_memory=pin))
+        return MELDLoader(ThreadBatches(ds, sampler, num_workers, pin_memory=pin_memory))
     sampling = dict(batch_sampler=batch_sampler) if batch_sampler is not None else dict(batch_size=batch_size, shuffle=shuffle)
     extra = dict(multiprocessing_context=worker_context(), persistent_workers=persistent, prefetch_factor=2,
                  worker_init_fn=partial(set_decoder_threads, decoder_share(num_workers))) if num_workers else {}
-    dl = DataLoader(ds, num_workers=num_workers, collate_fn=collate_meld, generator=g, **sampling, **extra,
-                    pin_memory=torch.cuda.is_available() if pin_memory is None else pin_memory)
+    dl = DataLoader(ds, num_workers=num_workers, collate_fn=collate_meld, generator=g, **sampling, **extra, pin_memory=pin_memory)
     return MELDLoader(dl)
 
 # %% ../nbs/02c_dataset.ipynb #520accb9
