@@ -9,14 +9,16 @@ MELD-layout folder, read through a loader made three ways, each fresh (so each p
 - `processes`: `make_dataloader(pool='processes')` now: 2 batches prefetched, each worker's decoders
   given an even share of the cores (`decoder_share`);
 - `threads`: `make_dataloader(pool='threads')`: a pool of threads of this process (PyAV and torch
-  release the GIL while they decode, resample and transform), nothing started or pickled.
+  release the GIL while they decode, resample and transform), nothing started or pickled;
+- `threads-1`: the same, each decoding thread running torch's ops on one thread (`torch.set_num_threads(1)`
+  in its initializer), not torch's whole intra-op pool in each of them.
 
 For each: seconds until the first batch, wall seconds for all rows, clips/s overall and after the first
 batch. Why: the issue's 1,000 MELD-size clips took 224 s on the lent H100 machine, 194 s of it before
 the first batch (bench/RESULTS.md).
 
     python bench/decode_pool.py [--data-dir DIR] [--rows 200] [--workers 2 4] [--batch-size 32]
-                                [--modes before processes threads] [--budget 300] [--out FILE]
+                                [--modes before processes threads threads-1] [--budget 300] [--out FILE]
 
 The default folder is the demo set (small clips); for MELD's clip size generate one with
 `python bench/epoch_cost.py --clips 200 --root DIR --only-generate`. Stops starting new runs once
@@ -34,7 +36,10 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader, Subset
 
+from mm_sentiment import data
 from mm_sentiment.data import MELDDataset, collate_meld, make_dataloader, worker_context
+
+ORIGINAL_INIT = data.set_decoder_threads
 from mm_sentiment.demo import demo_data_dir
 
 
@@ -45,11 +50,19 @@ def loader(ds, mode: str, workers: int, batch_size: int):
     return make_dataloader(ds, batch_size, num_workers=workers, pool=mode, persistent=False, pin_memory=False)
 
 
+def one_torch_thread(n: int):
+    "Each decoding thread's initializer for mode `threads-1`: its FFmpeg share, and torch's ops in it on one thread."
+    ORIGINAL_INIT(n); torch.set_num_threads(1)
+
+
 def run(ds, mode: str, workers: int, batch_size: int) -> dict:
     t0 = time.perf_counter()
-    it = iter(loader(ds, mode, workers, batch_size))
-    n = len(next(it)['index']); first = time.perf_counter() - t0
-    n += sum(len(b['index']) for b in it)
+    if mode == 'threads-1': data.set_decoder_threads = one_torch_thread      # ThreadBatches looks it up when it starts
+    try:
+        it = iter(loader(ds, mode.split('-')[0], workers, batch_size))
+        n = len(next(it)['index']); first = time.perf_counter() - t0
+        n += sum(len(b['index']) for b in it)
+    finally: data.set_decoder_threads = ORIGINAL_INIT
     wall = time.perf_counter() - t0
     return {'first_batch_s': round(first, 2), 'wall_s': round(wall, 2), 'clips': n, 'clips_per_s': round(n / wall, 2),
             'clips_per_s_after_first': round((n - batch_size) / (wall - first), 2) if wall > first and n > batch_size else None}
@@ -62,7 +75,7 @@ def main():
     ap.add_argument('--workers', type=int, nargs='+', default=[2])
     ap.add_argument('--batch-size', type=int, default=32)
     ap.add_argument('--tokenizer', default=None)
-    ap.add_argument('--modes', nargs='+', default=['before', 'processes', 'threads'], choices=['before', 'processes', 'threads'])
+    ap.add_argument('--modes', nargs='+', default=['before', 'processes', 'threads'], choices=['before', 'processes', 'threads', 'threads-1'])
     ap.add_argument('--budget', type=float, default=300, help='start no new run after this many seconds')
     ap.add_argument('--out', type=Path, default=None)
     args = ap.parse_args()

@@ -140,6 +140,7 @@ def main():
     ap.add_argument('--pool', default='processes', choices=('processes', 'threads'), help='decode in worker processes or threads')
     ap.add_argument('--stage-seconds', type=float, default=None, help='cut each timed epoch short after this many seconds (projected)')
     ap.add_argument('--skip', nargs='*', default=[], choices=('course',), help='stages to leave out')
+    ap.add_argument('--only-extract', action='store_true', help='stop after the extraction (stage 1)')
     args = ap.parse_args()
     dev = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     cuda = dev.type == 'cuda'
@@ -175,6 +176,7 @@ def main():
                          'clips_per_s_after_first_batch': (tm['clips'] - args.batch_size) / (tm['wall_s'] - tm['first_batch_s'])
                          if tm['clips'] > args.batch_size else None}
     print('extraction', json.dumps(res['extraction']), flush=True); save()
+    if args.only_extract: return
 
     # 2. GPU compute alone, per encoder, on a few decoded batches already on the device; the same loader (one pool) serves stage 3
     src = ClipBatches(ds, dev, args.batch_size, args.workers, 'fp32', pool=args.pool)

@@ -1,35 +1,40 @@
 #!/usr/bin/env bash
-# Prepare the ignored folder wheels/ that a lent GPU machine needs (it has no network; its Python 3.12
-# already holds torch, torchvision, torchaudio, transformers, pandas and OpenCV, but not PyAV):
-#   PyAV and PyNvVideoCodec as cp312 wheels, the offline text encoder's tokenizer files, MELD's dev label file
-#   (for bench/text_padding.py; carried, never committed) and the GPU ceilings to compare with. About 64 MB:
-#   the most a call carries is 64 MiB.
+# Prepare the ignored folder wheels/ that the lent GPU machine needs for bench/gpu_session.sh (it has no network; its
+# Python 3.12 already holds torch, torchvision, torchaudio, transformers, pandas, matplotlib and OpenCV):
+#   PyAV and PyNvVideoCodec, unpacked from their cp312 wheels into xz tarballs (a call carries at most 64 MiB,
+#   the working tree included, and the two wheels alone are 61 MB; as xz, and PyNvVideoCodec without the FFmpeg
+#   source, samples and copied libraries it ships, about 30 MB), fastcore (the lessons' tests), the offline text
+#   encoder with its weights as int8 and one scale per row (20 MB instead of 90; gpu_cells.sh turns them back into
+#   float32 there), its tokenizer files, MELD's dev label file (for bench/text_padding.py; carried, never committed)
+#   and the GPU ceilings to compare with.
 # Run here (package registries reachable), then pass carry=["wheels"] to the device call of bench/gpu_session.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-mkdir -p wheels/tok
+rm -rf wheels wheels-cells && mkdir -p wheels/tok wheels/meld wheels/minilm
+T=$(mktemp -d)
 AV=$($PY -c "import av; print(av.__version__)")          # the PyAV these notebooks are tested with
-rm -f wheels/av-*.whl
-$PY -m pip download --quiet --python-version 3.12 --only-binary=:all: --no-deps -d wheels "av==$AV"
-rm -f wheels/pynvvideocodec-*.whl
-$PY -m pip download --quiet --python-version 3.12 --only-binary=:all: --no-deps -d wheels "PyNvVideoCodec==2.2.4"
-mkdir -p wheels/meld
+FC=$($PY -c "import fastcore; print(fastcore.__version__)")
+$PY -m pip download --quiet --python-version 3.12 --only-binary=:all: --no-deps -d "$T" "av==$AV" "PyNvVideoCodec==2.2.4"
+$PY -m pip download --quiet --no-deps --only-binary=:all: -d wheels "fastcore==$FC"
+pack() {                                                   # pack NAME WHEEL: the wheel unpacked, as wheels/NAME.tar.xz
+  local d="$T/$1"; mkdir -p "$d"; (cd "$d" && unzip -q "$2")
+  rm -rf "$d"/*.data "$d"/samples "$d"/benchmarks           # PyNvVideoCodec's FFmpeg source tarball, notebooks, scripts
+  (cd "$d" && for f in $(find . -name '*.so.*.*' -type f); do  # libfoo.so and libfoo.so.N: links to libfoo.so.N.M.K again
+     for l in "${f%.*.*}" "${f%.*.*.*}"; do
+       if [ "$l" != "$f" ] && [ -f "$l" ] && cmp -s "$l" "$f"; then ln -sf "$(basename "$f")" "$l"; fi
+     done
+   done)
+  tar -cJf "wheels/$1.tar.xz" -C "$d" .
+}
+pack av "$T"/av-*.whl
+pack pynvvideocodec "$T"/pynvvideocodec-*.whl
 [ -f ../shared/meld/dev_sent_emo.csv ] && cp ../shared/meld/dev_sent_emo.csv wheels/meld/
 TOK=$($PY -c "from mm_sentiment.data import default_text_model; print(default_text_model())")
-cp "$TOK"/tokenizer.json "$TOK"/tokenizer_config.json "$TOK"/vocab.txt "$TOK"/special_tokens_map.json wheels/tok/ 2>/dev/null || cp "$TOK"/*tok* "$TOK"/vocab.txt wheels/tok/
+cp "$TOK"/tokenizer.json "$TOK"/tokenizer_config.json "$TOK"/vocab.txt "$TOK"/special_tokens_map.json wheels/tok/
 CEIL=../shared/measurements/gpu-ceiling-h100.json
 [ -f "$CEIL" ] && cp "$CEIL" wheels/
-ls -la wheels wheels/tok wheels/meld
-du -sh wheels
-
-# The second folder, wheels-cells/, for bench/gpu_cells.sh (the lessons' `#| gpu` cells): fastcore (their tests) and
-# the offline text encoder in float16 (45 MB: the float32 file and PyAV together are more than one call carries;
-# gpu_cells.sh turns it back into float32 there, and relies on the PyAV that gpu_session.sh installed just before).
-rm -rf wheels-cells && mkdir -p wheels-cells/minilm
-FC=$($PY -c "import fastcore; print(fastcore.__version__)")
-$PY -m pip download --quiet --no-deps --only-binary=:all: -d wheels-cells "fastcore==$FC"
-$PY - "$TOK" wheels-cells/minilm <<'PY'
+$PY - "$TOK" wheels/minilm <<'PY'
 import shutil, sys
 from pathlib import Path
 import torch
@@ -38,7 +43,17 @@ src, dst = Path(sys.argv[1]), Path(sys.argv[2])
 for f in src.rglob('*'):
     if f.is_file() and f.name != 'model.safetensors' and f.suffix != '.md':
         (dst/f.relative_to(src)).parent.mkdir(parents=True, exist_ok=True); shutil.copy(f, dst/f.relative_to(src))
-w = load_file(str(src/'model.safetensors'))
-save_file({k: v.half() if v.is_floating_point() else v for k, v in w.items()}, str(dst/'model-fp16.safetensors'), metadata={'format': 'pt'})
+out, worst = {}, 0.0
+for k, v in load_file(str(src/'model.safetensors')).items():
+    if v.is_floating_point() and v.dim() == 2:            # int8 and one float32 scale per row
+        s = (v.abs().amax(1, keepdim=True) / 127).clamp_min(1e-12)
+        q = (v / s).round().to(torch.int8)
+        out[k + '.int8'], out[k + '.scale'] = q, s.float()
+        worst = max(worst, ((q.float() * s - v).abs().max() / v.abs().max()).item())
+    else: out[k] = v
+save_file(out, str(dst/'model-int8.safetensors'), metadata={'format': 'pt'})
+print(f'text encoder as int8: largest error {worst:.4f} of a matrix\'s largest weight')
 PY
-du -sh wheels-cells
+rm -rf "$T"
+ls -la wheels wheels/minilm
+du -sh wheels

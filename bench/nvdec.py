@@ -3,8 +3,8 @@
 What: for each clip of a MELD-layout folder's train split, the 16 frames the course samples across the
 whole utterance (`frame_indices`), as RGB at 128x171:
 
-- CPU: `demux_clip` + `decode_frames` (PyAV, FFmpeg's threads), one clip after another, then the same
-  with a pool of threads (`--threads`);
+- CPU: `demux_clip` + `decode_frames` (PyAV, FFmpeg's threads) in a pool of threads (`--threads`), and,
+  last, one clip after another;
 - NVDEC: `PyNvVideoCodec.SimpleDecoder` (one decoder, `reconfigure_decoder` for each next clip), the
   sampled frames fetched by index as planar RGB on the GPU, resized there (`F.interpolate`, area).
 
@@ -15,7 +15,7 @@ Nothing is installed: PyNvVideoCodec comes from a carried wheel (bench/gpu_wheel
 
     python bench/nvdec.py --data-dir DIR [--rows 100] [--threads 15] [--tokenizer DIR] [--out FILE]
 
-Not run yet: needs an NVIDIA GPU with NVDEC and the driver's libnvcuvid (the lent H100 machine).
+Needs an NVIDIA GPU with NVDEC and the driver's libnvcuvid (the lent H100 machine); results in bench/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -95,29 +95,33 @@ def main():
     paths = list(dict.fromkeys(ds.clip_path(i).resolve() for i in range(len(ds))))[:args.rows]   # distinct files (links resolved)
     res = {'gpu': torch.cuda.get_device_name() if torch.cuda.is_available() else None, 'cores': os.cpu_count(), 'clips': len(paths)}
     def save(): args.out.parent.mkdir(parents=True, exist_ok=True); args.out.write_text(json.dumps(res, indent=1))
-    cpu1, ref = rate(cpu_frames, paths)
     def pooled(ps):
         with ThreadPoolExecutor(args.threads, initializer=set_decoder_threads, initargs=(decoder_share(args.threads),)) as ex:
             return list(ex.map(cpu_frames, ps))
-    t = time.perf_counter(); pooled(paths); cpu_t = len(paths) / (time.perf_counter() - t)
-    res['cpu_clips_per_s'] = {'one_thread_of_calls': round(cpu1, 1), f'{args.threads}_threads': round(cpu_t, 1)}
-    print('PyAV:', res['cpu_clips_per_s'], flush=True); save()
-    try:
+    try:                                                                    # NVDEC first: the number this script is for
         nv = Nvdec()
         nv(paths[0])                                                        # creates the decoder (timed apart)
         gpu, frames = rate(nv, paths)
-        diff = [np.abs(f.cpu().numpy().astype(int) - r.astype(int)) for f, r in zip(frames, ref)]
-        res['nvdec'] = {'clips_per_s': round(gpu, 1), 'decoder_create_s': round(nv.create_s, 3),
-                        'mean_abs_diff': round(float(np.mean([d.mean() for d in diff])), 2), 'max_abs_diff': int(max(d.max() for d in diff))}
+        frames = [f.cpu().numpy() for f in frames]
+        res['nvdec'] = {'clips_per_s': round(gpu, 1), 'decoder_create_s': round(nv.create_s, 3)}
     except Exception as e:                                                  # no NVDEC, no driver library, no wheel
-        res['nvdec'] = {'error': f'{type(e).__name__}: {e}'}
+        frames, res['nvdec'] = None, {'error': f'{type(e).__name__}: {e}'}
     print('NVDEC:', res['nvdec'], flush=True); save()
+    t = time.perf_counter(); ref = pooled(paths); cpu_t = len(paths) / (time.perf_counter() - t)
+    res['cpu_clips_per_s'] = {f'{args.threads}_threads': round(cpu_t, 1)}
+    if frames is not None:
+        diff = [np.abs(f.astype(int) - r.astype(int)) for f, r in zip(frames, ref)]
+        res['nvdec'] |= {'mean_abs_diff': round(float(np.mean([d.mean() for d in diff])), 2), 'max_abs_diff': int(max(d.max() for d in diff))}
+    print('PyAV:', res['cpu_clips_per_s'], '| NVDEC against PyAV:', res['nvdec'], flush=True); save()
     res['fallback'] = {}
     for name, path in odd_clips(Path(tempfile.mkdtemp())).items():
         try: Nvdec()(path); outcome = 'NVDEC decoded it'
         except Exception as e: outcome = f'NVDEC refused ({type(e).__name__}: {str(e)[:120]}); PyAV: {cpu_frames(path).shape}'
         res['fallback'][name] = outcome
         print(name, '->', outcome, flush=True); save()
+    cpu1, _ = rate(cpu_frames, paths)                                       # last: one thread of calls, for the record
+    res['cpu_clips_per_s']['one_thread_of_calls'] = round(cpu1, 1)
+    print('PyAV, one thread:', cpu1, flush=True); save()
 
 
 if __name__ == '__main__':
