@@ -70,16 +70,16 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
   if want nvdec; then stage "NVDEC"
     timeout "$(cap 30)" $PY -u bench/nvdec.py --data-dir /tmp/meldsize --rows 100 --threads "$W" "${TOK[@]}" --out "$R/nvdec.json"; fi
   if want rates; then stage "encoders at the ceilings' input sizes"
-    timeout "$(cap 25)" $PY -u bench/encoder_rates.py --seconds 1 "${CEIL[@]}" --out "$R/encoder_rates.json"; fi
+    timeout "$(cap 35)" $PY -u bench/encoder_rates.py --seconds 1 "${CEIL[@]}" --out "$R/encoder_rates.json"; fi
   if want text; then stage "text padding"
-    timeout "$(cap 35)" $PY -u bench/text_padding.py "${MELD[@]}" "${TOK[@]}" --text-model offline random-bert-base \
+    timeout "$(cap 50)" $PY -u bench/text_padding.py "${MELD[@]}" "${TOK[@]}" --text-model offline random-bert-base \
       --train-batches 8 --out "$R/text_padding.json"; fi
   if want threads1; then stage "decoding threads with one torch thread each"
     timeout "$(cap 40)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 \
       --modes threads threads-1 "${TOK[@]}" --out "$R/decode_threads1.json"
     fi
   if want cells; then stage "gpu cells"
-    OUT="$R" bash bench/gpu_cells.sh "$(cap 100)"; fi
+    OUT="$R" bash bench/gpu_cells.sh "$(cap 150)"; fi
   if want workers; then stage "worker start"
     timeout "$(cap 25)" $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver \
       --cuda-model --import-all --heavy-main "${TOK[@]}" --out "$R/worker_start.json"; fi
