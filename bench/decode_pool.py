@@ -38,9 +38,9 @@ from torch.utils.data import DataLoader, Subset
 
 from mm_sentiment import data
 from mm_sentiment.data import MELDDataset, collate_meld, make_dataloader, worker_context
+from mm_sentiment.demo import demo_data_dir
 
 ORIGINAL_INIT = data.set_decoder_threads
-from mm_sentiment.demo import demo_data_dir
 
 
 def loader(ds, mode: str, workers: int, batch_size: int):
