@@ -364,8 +364,9 @@ class MELDLoader:
     def __len__(self) -> int: return len(self.dl)
     @property
     def dataset(self): return self.dl.dataset
-    def __iter__(self):
-        for batch in self.dl:
+    def __iter__(self): return self._batches(iter(self.dl))         # iter() starts a DataLoader's workers now, not at the first batch
+    def _batches(self, it):
+        for batch in it:
             for s in batch.pop('skipped'): self.skipped[s.index] = s     # the dataset (in its worker) has logged it
             if batch: yield batch
     def skip_report(self) -> Counter:
