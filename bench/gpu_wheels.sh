@@ -4,14 +4,14 @@
 #   PyAV and PyNvVideoCodec, unpacked from their cp312 wheels into xz tarballs (a call carries at most 64 MiB,
 #   the working tree included, and the two wheels alone are 61 MB; as xz, and PyNvVideoCodec without the FFmpeg
 #   source, samples and copied libraries it ships, about 30 MB), fastcore (the lessons' tests), the offline text
-#   encoder with its weights as int8 and one scale per row (20 MB instead of 90; gpu_cells.sh turns them back into
-#   float32 there), its tokenizer files, MELD's dev label file (for bench/text_padding.py; carried, never committed)
+#   encoder with its weights as int8 and one scale per row (20 MB instead of 90; bench/minilm_int8.py, which
+#   gpu_session.sh runs again there to turn them back into float32), its tokenizer files, MELD's dev label file (for bench/text_padding.py; carried, never committed)
 #   and the GPU ceilings to compare with.
 # Run here (package registries reachable), then pass carry=["wheels"] to the device call of bench/gpu_session.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-rm -rf wheels wheels-cells && mkdir -p wheels/tok wheels/meld wheels/minilm
+rm -rf wheels wheels-cells && mkdir -p wheels/meld wheels/minilm
 T=$(mktemp -d)
 AV=$($PY -c "import av; print(av.__version__)")          # the PyAV these notebooks are tested with
 FC=$($PY -c "import fastcore; print(fastcore.__version__)")
@@ -31,29 +31,9 @@ pack av "$T"/av-*.whl
 pack pynvvideocodec "$T"/pynvvideocodec-*.whl
 [ -f ../shared/meld/dev_sent_emo.csv ] && cp ../shared/meld/dev_sent_emo.csv wheels/meld/
 TOK=$($PY -c "from mm_sentiment.data import default_text_model; print(default_text_model())")
-cp "$TOK"/tokenizer.json "$TOK"/tokenizer_config.json "$TOK"/vocab.txt "$TOK"/special_tokens_map.json wheels/tok/
 CEIL=../shared/measurements/gpu-ceiling-h100.json
 [ -f "$CEIL" ] && cp "$CEIL" wheels/
-$PY - "$TOK" wheels/minilm <<'PY'
-import shutil, sys
-from pathlib import Path
-import torch
-from safetensors.torch import load_file, save_file
-src, dst = Path(sys.argv[1]), Path(sys.argv[2])
-for f in src.rglob('*'):
-    if f.is_file() and f.name != 'model.safetensors' and f.suffix != '.md':
-        (dst/f.relative_to(src)).parent.mkdir(parents=True, exist_ok=True); shutil.copy(f, dst/f.relative_to(src))
-out, worst = {}, 0.0
-for k, v in load_file(str(src/'model.safetensors')).items():
-    if v.is_floating_point() and v.dim() == 2:            # int8 and one float32 scale per row
-        s = (v.abs().amax(1, keepdim=True) / 127).clamp_min(1e-12)
-        q = (v / s).round().to(torch.int8)
-        out[k + '.int8'], out[k + '.scale'] = q, s.float()
-        worst = max(worst, ((q.float() * s - v).abs().max() / v.abs().max()).item())
-    else: out[k] = v
-save_file(out, str(dst/'model-int8.safetensors'), metadata={'format': 'pt'})
-print(f'text encoder as int8: largest error {worst:.4f} of a matrix\'s largest weight')
-PY
+$PY bench/minilm_int8.py pack "$TOK" wheels/minilm
 rm -rf "$T"
 ls -la wheels wheels/minilm
 du -sh wheels
