@@ -6,8 +6,11 @@ MELD-layout folder, read through a loader made three ways, each fresh (so each p
 - `processes, before`: a DataLoader as lessons 7b/7d made it until now: forked from the fork server,
   4 batches prefetched by each worker, every clip's H.264 decoder left to FFmpeg's thread count (a
   thread per core, in every worker);
-- `processes`: `make_dataloader(pool='processes')` now: 2 batches prefetched, each worker's decoders
-  given an even share of the cores (`decoder_share`);
+- `whole`: worker processes as `make_dataloader(pool='processes')` made them until batches were cut: 2
+  batches prefetched by each worker, each worker's decoders given an even share of the cores
+  (`decoder_share`), each batch made by one worker;
+- `processes`: `make_dataloader(pool='processes')` now: the same, with each batch cut between the workers
+  (`split_batches`, lesson 2c);
 - `threads`: `make_dataloader(pool='threads')`: a pool of threads of this process (PyAV and torch
   release the GIL while they decode, resample and transform), nothing started or pickled;
 - `threads-1`: the same, each decoding thread running torch's ops on one thread (`torch.set_num_threads(1)`
@@ -47,6 +50,8 @@ def loader(ds, mode: str, workers: int, batch_size: int):
     if mode == 'before':
         return DataLoader(ds, batch_size=batch_size, num_workers=workers, collate_fn=collate_meld,
                           multiprocessing_context=worker_context(), prefetch_factor=4)
+    if mode == 'whole':                # worker processes, each making whole batches (as before lesson 2c cut them)
+        return make_dataloader(ds, batch_size, num_workers=workers, persistent=False, pin_memory=False, split_batches=False)
     return make_dataloader(ds, batch_size, num_workers=workers, pool=mode, persistent=False, pin_memory=False)
 
 
@@ -75,7 +80,7 @@ def main():
     ap.add_argument('--workers', type=int, nargs='+', default=[2])
     ap.add_argument('--batch-size', type=int, default=32)
     ap.add_argument('--tokenizer', default=None)
-    ap.add_argument('--modes', nargs='+', default=['before', 'processes', 'threads'], choices=['before', 'processes', 'threads', 'threads-1'])
+    ap.add_argument('--modes', nargs='+', default=['before', 'processes', 'threads'], choices=['before', 'whole', 'processes', 'threads', 'threads-1'])
     ap.add_argument('--budget', type=float, default=300, help='start no new run after this many seconds')
     ap.add_argument('--out', type=Path, default=None)
     args = ap.parse_args()

@@ -7,6 +7,9 @@
 #   [STAGES="..."] bash bench/gpu_session.sh [N_ROWS] [WORKERS] [UNIQUE] [BUDGET]
 #   (default 1000 rows made of 160 generated MELD-size clips, cores - 1 workers, 545 s, the stages below but threads1)
 # clips:   generate UNIQUE clips at 1280x720 and repeat them (links) to N_ROWS rows;
+# first:   bench/first_batch.py: where the workers' first batch goes (fork server, each worker, the first batch), whole
+#          batches against batches cut between the workers, for a program that imports the package inside main() (as
+#          the command line does) and for one that imports it at its top level (as epoch_cost.py does);
 # epoch:   bench/epoch_cost.py: extraction, encoders alone vs the ceilings, the course's original loop, the library's
 #          end-to-end loop (fp32, bf16), the cache epoch, the 20-epoch projection (each epoch cut at 20 s and projected);
 # pool:    bench/decode_pool.py: first batch and clips/s, threads against worker processes (now / before), 480 rows; then
@@ -34,7 +37,7 @@ export PY=${PY:-python3}
 END=$(( $(date +%s) + BUDGET ))
 left() { echo $(( END - $(date +%s) )); }
 cap() { local l=$(( $(left) - 5 )); echo $(( $1 < l ? $1 : (l > 1 ? l : 1) )); }   # a stage's limit: its own, or what is left
-STAGES=" ${STAGES:-clips epoch pool nvdec rates text cells workers} "
+STAGES=" ${STAGES:-clips first epoch pool nvdec rates text cells workers} "
 want() { [[ "$STAGES" == *" $1 "* ]]; }
 stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(left) s left"; }
 {
@@ -59,6 +62,11 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
   $PY -c "import torch, av; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'av', av.__version__)"
   if want clips; then stage "clips"
     timeout "$(cap 80)" $PY -u bench/epoch_cost.py --clips "$N" --unique "$U" --root /tmp/meldsize --only-generate "${TOK[@]}"; fi
+  if want first; then stage "first batch"
+    timeout "$(cap 45)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
+      "${TOK[@]}" --out "$R/first_batch_late.json"
+    timeout "$(cap 30)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --heavy-main \
+      --split-batches 1 "${TOK[@]}" --out "$R/first_batch_heavy.json"; fi
   if want epoch; then stage "epoch cost"
     timeout "$(cap 185)" $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" --stage-seconds 20 \
       "${TOK[@]}" "${CEIL[@]}" --out "$R/epoch_cost.json"; fi

@@ -88,8 +88,9 @@ def main():
            'dataset_pickle_kib': round(len(pickle.dumps(ds)) / 1024), 'clips': len(ds), **res_import}
     print(f"{len(ds)} clips; the dataset pickles to {res['dataset_pickle_kib']} KiB; {args.workers} workers, batches of {args.batch_size}")
     for mode in args.modes:
-        ctx = worker_context() if mode == 'forkserver' else mode
-        if mode == 'forkserver' and args.old_preload: ctx.set_forkserver_preload(['__main__', 'mm_sentiment.data'])
+        if mode == 'forkserver' and args.old_preload:   # before worker_context() is called: it starts the server with its own preload
+            ctx = multiprocessing.get_context('forkserver'); ctx.set_forkserver_preload(['__main__', 'mm_sentiment.data'])
+        else: ctx = worker_context() if mode == 'forkserver' else mode
         res[mode] = start(ds, args.workers, ctx, args.batch_size)
         print(f"{mode:10}: workers started after {res[mode]['started_s']:6.1f} s, first batch after {res[mode]['first_batch_s']:6.1f} s; "
               f"each start: {res[mode]['each_start_s']}", flush=True)

@@ -5,9 +5,11 @@
 # %% ../nbs/02c_dataset.ipynb #314797d8
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
+from multiprocessing import forkserver, spawn
 import sys
 import threading
 from collections import Counter, deque
@@ -29,11 +31,12 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES', 'POOLS',
-           'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
-           'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel',
-           'decode_audio', 'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser',
-           'collate_meld', 'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding', 'worker_context',
-           'set_decoder_threads', 'decoder_share', 'pin_batch', 'ThreadBatches']
+           'MAIN_ENV', 'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip',
+           'frame_indices', 'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights',
+           'mel_transform', 'log_mel', 'decode_audio', 'SkippedSample', 'MELDDataset', 'unnormalize_frames',
+           'show_sample', 'sample_browser', 'collate_meld', 'MELDLoader', 'default_workers', 'make_dataloader',
+           'trim_text_padding', 'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share',
+           'SplitBatches', 'merge_parts', 'pin_batch', 'ThreadBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -366,7 +369,11 @@ class MELDLoader:
     def dataset(self): return self.dl.dataset
     def __iter__(self): return self._batches(iter(self.dl))         # iter() starts a DataLoader's workers now, not at the first batch
     def _batches(self, it):
+        cut = getattr(self.dl, 'batch_sampler', None)
+        cut = cut if hasattr(cut, 'sizes') else None                    # a `SplitBatches` (below): each batch comes in parts
         for batch in it:
+            if cut:                                                     # the other parts of this batch, made by other workers
+                batch = merge_parts([batch, *(next(it) for _ in range(cut.sizes.popleft() - 1))], cut.pin_memory)
             for s in batch.pop('skipped'): self.skipped[s.index] = s     # the dataset (in its worker) has logged it
             if batch: yield batch
     def skip_report(self) -> Counter:
@@ -381,7 +388,7 @@ POOLS = ('processes', 'threads')
 
 def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, num_workers: int | None = None,
                     seed: int | None = None, pin_memory: bool | None = None, pool: str = 'processes',
-                    batch_sampler=None, persistent: bool = True) -> MELDLoader:
+                    batch_sampler=None, persistent: bool = True, split_batches: bool | None = None) -> MELDLoader:
     "A `MELDLoader` over `ds`: `num_workers` worker processes (or threads, `pool='threads'`), collation, a reproducible order with `seed`."
     if pool not in POOLS: raise ValueError(f'pool must be one of {POOLS}, not {pool!r}')
     num_workers = default_workers() if num_workers is None else num_workers
@@ -391,6 +398,11 @@ def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, nu
         order = RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds)
         sampler = batch_sampler if batch_sampler is not None else BatchSampler(order, batch_size, drop_last=False)
         return MELDLoader(ThreadBatches(ds, sampler, num_workers, pin_memory=pin_memory))
+    if split_batches is None: split_batches = num_workers > 1       # a batch made by several workers (below), not by one
+    if split_batches and num_workers:
+        order = RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds)   # what DataLoader itself would make
+        batch_sampler = SplitBatches(batch_sampler or BatchSampler(order, batch_size, drop_last=False), num_workers, pin_memory)
+        pin_memory = False                                              # the whole batch is pinned as its parts are joined
     sampling = dict(batch_sampler=batch_sampler) if batch_sampler is not None else dict(batch_size=batch_size, shuffle=shuffle)
     extra = dict(multiprocessing_context=worker_context(), persistent_workers=persistent, prefetch_factor=2,
                  worker_init_fn=partial(set_decoder_threads, decoder_share(num_workers))) if num_workers else {}
@@ -406,11 +418,25 @@ def trim_text_padding(batch: dict) -> dict:
     return batch | {'text_input': {k: v[:, :n] for k, v in t.items()}}
 
 # %% ../nbs/02c_dataset.ipynb #aa9d94bc
+MAIN_ENV = 'MM_SENTIMENT_FORKSERVER_MAIN'          # how the fork server learns where the program's main module is
+
+def worker_preload(main_path: str | None = None) -> list[str]:
+    "What the fork server imports once for all workers: this module (and with it the main module, if any), the tokenizer's; else this package's."
+    loaded = list(sys.modules.items())
+    tokenizer = [m for m, mod in loaded if m.startswith('transformers.') and '.tokenization_' in m and getattr(mod, '__name__', '') == m]
+    program = [] if main_path else sorted(m for m, _ in loaded if m.startswith('mm_sentiment.'))   # main: run there (end of module)
+    return list(dict.fromkeys(['mm_sentiment.data', *tokenizer, *program]))
+
 def worker_context():
-    "How DataLoader workers start: forked from a server that imported this package's modules once; `spawn` where there is none."
+    "How DataLoader workers start: forked from a server that imports `worker_preload()` once, started now; `spawn` where there is none."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
     ctx = multiprocessing.get_context('forkserver')
-    ctx.set_forkserver_preload(['mm_sentiment.data', *sorted(m for m in sys.modules if m.startswith('mm_sentiment.'))])
+    prep = spawn.get_preparation_data('worker')         # what each worker would be given: the main module to re-run, argv, path
+    main_path = prep.get('init_main_from_path')
+    ctx.set_forkserver_preload(worker_preload(main_path))
+    if main_path: os.environ[MAIN_ENV] = json.dumps({'parent': os.getpid(), 'main': main_path, 'argv': prep['sys_argv'], 'path': prep['sys_path']})
+    try: forkserver.ensure_running()       # returns at once: the server imports while this program goes on (a running one is kept)
+    finally: os.environ.pop(MAIN_ENV, None)
     return ctx
 
 # %% ../nbs/02c_dataset.ipynb #7b4c3823
@@ -421,6 +447,34 @@ def set_decoder_threads(n: int, *_):
 def decoder_share(concurrent: int) -> int:
     "Decoding threads per clip when `concurrent` clips are decoded at once: an even share of the cores, at least 1."
     return max(1, (os.cpu_count() or 1) // max(concurrent, 1))
+
+# %% ../nbs/02c_dataset.ipynb #a61fb3ec
+class SplitBatches:
+    "Each index list of `batch_sampler` cut into up to `parts` nearly equal lists, for as many workers; `sizes` notes into how many."
+    def __init__(self, batch_sampler, parts: int, pin_memory: bool = False):
+        self.batch_sampler, self.parts, self.pin_memory, self.sizes = batch_sampler, parts, pin_memory, deque()
+    def __len__(self) -> int: return len(self.batch_sampler)            # whole batches, as `MELDLoader` yields them
+    def __iter__(self):
+        self.sizes = deque()                                             # this pass's: read as each batch's first part arrives
+        for idx in self.batch_sampler:
+            idx = list(idx)
+            if not idx: continue
+            k = min(self.parts, len(idx))
+            self.sizes.append(k)
+            for j in range(k): yield idx[j * len(idx) // k:(j + 1) * len(idx) // k]
+
+def _join(values: list, pin: bool):
+    "Parts' values of one key joined along the batch: tensors concatenated (into page-locked memory with `pin`), dicts key by key."
+    if isinstance(values[0], dict): return {k: _join([v[k] for v in values], pin) for k in values[0]}
+    if not torch.is_tensor(values[0]): return [x for v in values for x in v]
+    out = torch.empty((sum(len(v) for v in values), *values[0].shape[1:]), dtype=values[0].dtype, pin_memory=pin)
+    return torch.cat(values, out=out)
+
+def merge_parts(parts: list[dict], pin_memory: bool = False) -> dict:
+    "One batch from the collated parts that several workers made of it (a part whose samples were all skipped holds only `skipped`)."
+    full = [p for p in parts if len(p) > 1]
+    out = {k: _join([p[k] for p in full], pin_memory) for k in full[0] if k != 'skipped'} if full else {}
+    return out | {'skipped': [s for p in parts for s in p['skipped']]}
 
 # %% ../nbs/02c_dataset.ipynb #5c840b55
 def pin_batch(batch: dict) -> dict:
@@ -447,3 +501,17 @@ class ThreadBatches:
             while pending: yield pending.popleft().result()
         finally:
             pool.shutdown(cancel_futures=True); assembler.shutdown(cancel_futures=True)
+
+# %% ../nbs/02c_dataset.ipynb #a473827f
+def _import_main_in_fork_server():
+    "In the fork server (started by `worker_context` with `MAIN_ENV` set): run the program's main module once, so that no worker re-runs it."
+    given = json.loads(os.environ.pop(MAIN_ENV, '{}'))    # read once: the workers forked from the server do not inherit it
+    if given.get('parent') != os.getppid(): return          # not the server that program just started: nothing to do
+    sys.argv, sys.path[:] = given['argv'], given['path']   # what a worker would run it with
+    process = multiprocessing.current_process()
+    process._inheriting = True                             # as CPython's own '__main__' preload: a main that starts processes fails
+    try: spawn.import_main_path(given['main'])
+    except Exception as e: log.warning('the fork server could not run %s (%r): each worker will', given['main'], e)
+    finally: del process._inheriting
+
+_import_main_in_fork_server()      # last in this module: the main module may import anything above

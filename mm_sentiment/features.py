@@ -81,16 +81,17 @@ def extract_features(model, ds: MELDDataset, cache_dir: str | Path, split: str, 
 # %% ../nbs/07b_feature_cache.ipynb #d592f4de
 def _extract(model, ds, path, split, batch_size, num_workers, device, bf16, progress, pool) -> Path:
     "Run the frozen backbones over `ds` once and write the cache file `path` atomically, with where the time went."
-    model = prepare_for_device(model, device).eval()
+    t0 = time.perf_counter()
+    dl = make_dataloader(ds, batch_size, num_workers=num_workers, pin_memory=device.type == 'cuda', pool=pool, persistent=False)
+    model = prepare_for_device(model, device).eval()              # while the loader's fork server imports (lesson 2c)
     n = len(ds)
     feats = {m: torch.zeros(n, getattr(model, f'{m}_encoder').feature_dim) for m in model.modalities}
     valid = torch.zeros(n, dtype=torch.bool)
-    dl = make_dataloader(ds, batch_size, num_workers=num_workers, pin_memory=device.type == 'cuda', pool=pool, persistent=False)
-    timing = {'start_s': 0.0, 'wait_s': 0.0, 'encode_s': 0.0, 'first_batch_s': None}    # start: starting the decoding workers
-    t0 = time.perf_counter()
+    timing = {'prepare_s': time.perf_counter() - t0, 'start_s': 0.0, 'wait_s': 0.0, 'encode_s': 0.0, 'first_batch_s': None}
     with torch.no_grad():
+        ts = time.perf_counter()
         it, bar = iter(dl), tqdm(total=n, desc=f'features {split}', disable=not progress)
-        timing['start_s'] = time.perf_counter() - t0
+        timing['start_s'] = time.perf_counter() - ts                 # starting the decoding workers
         while (batch := _timed_next(it, timing)) is not None:
             if timing['first_batch_s'] is None: timing['first_batch_s'] = time.perf_counter() - t0
             bar.update(len(batch['index']))                          # (a batch whose clips were all skipped never comes)
