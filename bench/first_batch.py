@@ -2,26 +2,26 @@
 
 What: `make_dataloader(pool='processes')` (the library's loader: fork server, decoder share, 2 prefetched
 batches) over the train split of a MELD-layout folder, with a dataset that notes, in each worker, when the
-worker was forked, when its dataset arrived (unpickled, after the worker re-ran this script's top level if
-the fork server did not run it), its first
-item's start and end (and how long its first tokenizer load took inside it), and when each of its items
-was done. The main process notes when `make_dataloader` returned (it starts the fork server, which imports in
-the background), when `iter()` returned and when the first batch arrived. All times are seconds from
-just before `make_dataloader`, on the boot clock that /proc uses for process start times (10 ms
-resolution for the forks).
+worker was forked, when its dataset arrived (unpickled, after the worker re-ran this script's top level),
+its first item's start and end (and how long its first tokenizer load took inside it), and when each of
+its items was done. The main process notes when `make_dataloader` returned (it starts the fork server,
+which imports in the background), when `iter()` returned and when the first batch arrived. All times are
+seconds from just before `make_dataloader`, on the boot clock that /proc uses for process start times
+(10 ms resolution for the forks).
 Why: on the lent H100 machine the extraction's first batch came after 22.8 s and how that split between
 starting and decoding was not measured (bench/RESULTS.md, `worker_start.py`).
 
     python bench/first_batch.py [--data-dir DIR] [--workers 2] [--batch-size 16] [--split-batches 0 1]
-                                [--heavy-main | --late-import] [--preload now|package] [--gap SECONDS] [--rows N] [--out FILE]
+                                [--late-import] [--preload now|package] [--gap SECONDS] [--rows N] [--out FILE]
 
---heavy-main imports the whole package at this script's top level, as bench/epoch_cost.py does (every worker
-re-runs it); --late-import imports it inside main(), as `mm-sentiment train` does. --preload package starts
-the fork server as it was before it ran the main module itself (this package's imported modules preloaded,
-each worker re-running the main module). --gap keeps the main process busy (asleep) between making the loader and `iter()`, as an
-extraction is while it moves its model to the GPU. --split-batches 1 lets `make_dataloader` cut each batch between the workers (0: each worker
-makes whole batches). Each setting runs a fresh Python process (the fork server is started once per program);
-prints the machine and a timeline per setting; no result is asserted.
+--late-import imports the whole package inside main(), as `mm-sentiment train` does inside its command (for
+a program that imports it at its top level, time `bench/epoch_cost.py --only-extract`). --preload package
+starts the fork server as before it preloaded what the main module imports: every module of this package
+the program has imported. --gap keeps the main process busy (asleep) between making the loader and
+`iter()`, as an extraction is while it moves its model to the GPU. --split-batches 1 lets
+`make_dataloader` cut each batch between the workers (0: each worker makes whole batches). Each setting
+runs a fresh Python process (the fork server is started once per program); prints the machine and a
+timeline per setting; no result is asserted.
 """
 from __future__ import annotations
 
@@ -37,9 +37,6 @@ import tempfile
 import time
 from multiprocessing import forkserver
 from pathlib import Path
-
-if '--heavy-main' in sys.argv:      # at the top level, like bench/epoch_cost.py: every worker re-runs it
-    import mm_sentiment.runs        # noqa: F401
 
 import torch
 from torch.utils.data import Subset
@@ -91,7 +88,7 @@ def run_one(args) -> dict:
     rows = Subset(ds, range(min(args.rows, len(ds)))) if args.rows else ds
     if args.late_import: import mm_sentiment.runs    # noqa: F401   as `mm-sentiment train` does, inside its command
     t0 = now()                      # making the loader starts its fork server (lesson 2c), which imports in the background
-    if args.preload == 'package':   # as before the server ran the main module: this package's modules imported so far
+    if args.preload == 'package':   # as before the server preloaded the main module's imports: this package's modules imported
         ctx = multiprocessing.get_context('forkserver')
         ctx.set_forkserver_preload(list(dict.fromkeys(['mm_sentiment.data', *sorted(m for m in sys.modules if m.startswith('mm_sentiment.')),
                                                        *(m for m in worker_preload() if m.startswith('transformers.'))])))
@@ -144,9 +141,8 @@ def main():
     ap.add_argument('--split-batches', type=int, nargs='+', default=[0, 1], choices=[0, 1])
     ap.add_argument('--gap', type=float, default=0.0, help="seconds between making the loader and iter() (the main process busy)")
     ap.add_argument('--late-import', action='store_true', help='import the whole package inside main(), as the command line does')
-    ap.add_argument('--preload', default='now', choices=('now', 'package'), help="the fork server's preload: now (the main module "
-                    "run there), or this package's imported modules (before; each worker re-runs the main module)")
-    ap.add_argument('--heavy-main', action='store_true', help='import the whole package at the top level (workers re-run it)')
+    ap.add_argument('--preload', default='now', choices=('now', 'package'), help="the fork server's preload: now (what the main "
+                    "module imports at its top level), or this package's modules imported so far (before)")
     ap.add_argument('--one', action='store_true', help=argparse.SUPPRESS)    # a child: one setting, JSON on stdout
     ap.add_argument('--out', type=Path, default=None)
     args = ap.parse_args()
@@ -154,15 +150,15 @@ def main():
         print(json.dumps(run_one(args))); return
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
     res = {'machine': {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__, 'python': platform.python_version()},
-           'workers': args.workers, 'batch_size': args.batch_size, 'heavy_main': args.heavy_main, 'late_import': args.late_import, 'preload': args.preload, 'gap_s': args.gap, 'runs': []}
+           'workers': args.workers, 'batch_size': args.batch_size, 'late_import': args.late_import, 'preload': args.preload, 'gap_s': args.gap, 'runs': []}
     print(f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}; "
-          f"{args.workers} workers, batches of {args.batch_size}{', heavy main' if args.heavy_main else ''}"
+          f"{args.workers} workers, batches of {args.batch_size}"
           f"{f', main busy {args.gap} s before iter()' if args.gap else ''}{', package imported in main()' if args.late_import else ''}"
           f"; fork server preload: {args.preload}", flush=True)
     for split in args.split_batches:
         with tempfile.TemporaryDirectory() as trace:
             cmd = [sys.executable, __file__, '--one', '--workers', str(args.workers), '--batch-size', str(args.batch_size), '--gap', str(args.gap), '--preload', args.preload,
-                   '--split-batches', str(split)] + (['--heavy-main'] if args.heavy_main else []) + (['--late-import'] if args.late_import else [])
+                   '--split-batches', str(split)] + (['--late-import'] if args.late_import else [])
             cmd += [a for k, v in (('--data-dir', args.data_dir), ('--rows', args.rows), ('--tokenizer', args.tokenizer)) if v
                     for a in (k, str(v))]
             out = subprocess.run(cmd, env=os.environ | {'FIRST_BATCH_TRACE': trace}, capture_output=True, text=True)

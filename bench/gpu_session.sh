@@ -4,12 +4,12 @@
 # goes (log.txt, and results.tgz with each stage's JSON) and is stopped by its own time limit, so a stage that
 # runs long still leaves what it measured and the next one starts; the stages come in the order of what the issue needs most.
 # Prepare with bench/gpu_wheels.sh and carry "wheels" (PyAV, PyNvVideoCodec, fastcore, the text encoder; 50 MiB).
-#   [STAGES="..."] bash bench/gpu_session.sh [N_ROWS] [WORKERS] [UNIQUE] [BUDGET]
+#   [STAGES="..."] [EPOCH_ARGS="--only-extract"] bash bench/gpu_session.sh [N_ROWS] [WORKERS] [UNIQUE] [BUDGET]
 #   (default 1000 rows made of 160 generated MELD-size clips, cores - 1 workers, 545 s, the stages below but threads1)
 # clips:   generate UNIQUE clips at 1280x720 and repeat them (links) to N_ROWS rows;
 # first:   bench/first_batch.py: where the workers' first batch goes (fork server, each worker, the first batch), whole
 #          batches against batches cut between the workers, for a program that imports the package inside main() (as
-#          the command line does) and for one that imports it at its top level (as epoch_cost.py does);
+#          the command line does), then the fork server's preload as it was before (the package's imported modules);
 # epoch:   bench/epoch_cost.py: extraction, encoders alone vs the ceilings, the course's original loop, the library's
 #          end-to-end loop (fp32, bf16), the cache epoch, the 20-epoch projection (each epoch cut at 20 s and projected);
 # pool:    bench/decode_pool.py: first batch and clips/s, threads against worker processes (now / before), 480 rows; then
@@ -63,13 +63,13 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
   if want clips; then stage "clips"
     timeout "$(cap 80)" $PY -u bench/epoch_cost.py --clips "$N" --unique "$U" --root /tmp/meldsize --only-generate "${TOK[@]}"; fi
   if want first; then stage "first batch"
-    timeout "$(cap 45)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
+    timeout "$(cap 70)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
       "${TOK[@]}" --out "$R/first_batch_late.json"
-    timeout "$(cap 30)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --heavy-main \
-      --split-batches 1 "${TOK[@]}" --out "$R/first_batch_heavy.json"; fi
+    timeout "$(cap 40)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
+      --split-batches 1 --preload package "${TOK[@]}" --out "$R/first_batch_package.json"; fi
   if want epoch; then stage "epoch cost"
     timeout "$(cap 185)" $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" --stage-seconds 20 \
-      "${TOK[@]}" "${CEIL[@]}" --out "$R/epoch_cost.json"; fi
+      "${TOK[@]}" "${CEIL[@]}" ${EPOCH_ARGS:-} --out "$R/epoch_cost.json"; fi
   if want pool; then stage "decode pool"
     timeout "$(cap 60)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize --rows 480 --workers "$W" --batch-size 32 \
       --modes threads processes before --budget 40 "${TOK[@]}" --out "$R/decode_pool.json"

@@ -5,7 +5,7 @@
 # %% ../nbs/02c_dataset.ipynb #314797d8
 from __future__ import annotations
 
-import json
+import ast
 import logging
 import multiprocessing
 import os
@@ -31,12 +31,12 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES', 'POOLS',
-           'MAIN_ENV', 'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip',
-           'frame_indices', 'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights',
-           'mel_transform', 'log_mel', 'decode_audio', 'SkippedSample', 'MELDDataset', 'unnormalize_frames',
-           'show_sample', 'sample_browser', 'collate_meld', 'MELDLoader', 'default_workers', 'make_dataloader',
-           'trim_text_padding', 'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share',
-           'SplitBatches', 'merge_parts', 'pin_batch', 'ThreadBatches']
+           'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
+           'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel',
+           'decode_audio', 'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser',
+           'collate_meld', 'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding', 'top_level_imports',
+           'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts',
+           'pin_batch', 'ThreadBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -418,25 +418,41 @@ def trim_text_padding(batch: dict) -> dict:
     return batch | {'text_input': {k: v[:, :n] for k, v in t.items()}}
 
 # %% ../nbs/02c_dataset.ipynb #aa9d94bc
-MAIN_ENV = 'MM_SENTIMENT_FORKSERVER_MAIN'          # how the fork server learns where the program's main module is
+def _main_block(node) -> bool:
+    "Whether `node` is `if __name__ == '__main__':`, whose body a worker's re-run skips."
+    t = node.test if isinstance(node, ast.If) else None
+    return (isinstance(t, ast.Compare) and isinstance(t.left, ast.Name) and t.left.id == '__name__'
+            and any(isinstance(c, ast.Constant) and c.value == '__main__' for c in t.comparators))
+
+def top_level_imports(path: str | Path) -> list[str]:
+    "The modules a Python file imports outside its functions, classes and main block (those a worker's re-run of it imports), in order."
+    todo, found = list(ast.parse(Path(path).read_bytes()).body), []
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, ast.Import): found += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level: found.append(node.module)
+        elif _main_block(node): todo[:0] = node.orelse
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            todo[:0] = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]   # inside if, try, with, for
+    return list(dict.fromkeys(found))
 
 def worker_preload(main_path: str | None = None) -> list[str]:
-    "What the fork server imports once for all workers: this module (and with it the main module, if any), the tokenizer's; else this package's."
+    "What the fork server imports once for all workers: this module, the tokenizer's, what the main module imports (else this package's)."
     loaded = list(sys.modules.items())
     tokenizer = [m for m, mod in loaded if m.startswith('transformers.') and '.tokenization_' in m and getattr(mod, '__name__', '') == m]
-    program = [] if main_path else sorted(m for m, _ in loaded if m.startswith('mm_sentiment.'))   # main: run there (end of module)
+    program = top_level_imports(main_path) if main_path else sorted(m for m, _ in loaded if m.startswith('mm_sentiment.'))
     return list(dict.fromkeys(['mm_sentiment.data', *tokenizer, *program]))
 
 def worker_context():
     "How DataLoader workers start: forked from a server that imports `worker_preload()` once, started now; `spawn` where there is none."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
     ctx = multiprocessing.get_context('forkserver')
-    prep = spawn.get_preparation_data('worker')         # what each worker would be given: the main module to re-run, argv, path
-    main_path = prep.get('init_main_from_path')
-    ctx.set_forkserver_preload(worker_preload(main_path))
-    if main_path: os.environ[MAIN_ENV] = json.dumps({'parent': os.getpid(), 'main': main_path, 'argv': prep['sys_argv'], 'path': prep['sys_path']})
-    try: forkserver.ensure_running()       # returns at once: the server imports while this program goes on (a running one is kept)
-    finally: os.environ.pop(MAIN_ENV, None)
+    try: prep = spawn.get_preparation_data('worker') if multiprocessing.parent_process() is None else None   # what a worker gets
+    except RuntimeError: prep = None                  # this process is still starting up
+    main_path = (prep or {}).get('init_main_from_path')
+    try: ctx.set_forkserver_preload(worker_preload(main_path))
+    except (OSError, SyntaxError, ValueError): ctx.set_forkserver_preload(worker_preload())   # a main file that cannot be read
+    if prep is not None: forkserver.ensure_running()   # returns at once: the server imports while this program goes on
     return ctx
 
 # %% ../nbs/02c_dataset.ipynb #7b4c3823
@@ -501,17 +517,3 @@ class ThreadBatches:
             while pending: yield pending.popleft().result()
         finally:
             pool.shutdown(cancel_futures=True); assembler.shutdown(cancel_futures=True)
-
-# %% ../nbs/02c_dataset.ipynb #a473827f
-def _import_main_in_fork_server():
-    "In the fork server (started by `worker_context` with `MAIN_ENV` set): run the program's main module once, so that no worker re-runs it."
-    given = json.loads(os.environ.pop(MAIN_ENV, '{}'))    # read once: the workers forked from the server do not inherit it
-    if given.get('parent') != os.getppid(): return          # not the server that program just started: nothing to do
-    sys.argv, sys.path[:] = given['argv'], given['path']   # what a worker would run it with
-    process = multiprocessing.current_process()
-    process._inheriting = True                             # as CPython's own '__main__' preload: a main that starts processes fails
-    try: spawn.import_main_path(given['main'])
-    except Exception as e: log.warning('the fork server could not run %s (%r): each worker will', given['main'], e)
-    finally: del process._inheriting
-
-_import_main_in_fork_server()      # last in this module: the main module may import anything above
