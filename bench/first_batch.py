@@ -90,8 +90,7 @@ def run_one(args) -> dict:
     t0 = now()                      # making the loader starts its fork server (lesson 2c), which imports in the background
     if args.preload == 'package':   # as before the server preloaded the main module's imports: this package's modules imported
         ctx = multiprocessing.get_context('forkserver')
-        ctx.set_forkserver_preload(list(dict.fromkeys(['mm_sentiment.data', *sorted(m for m in sys.modules if m.startswith('mm_sentiment.')),
-                                                       *(m for m in worker_preload() if m.startswith('transformers.'))])))
+        ctx.set_forkserver_preload(worker_preload())   # no main file given: the package's modules, as before
         forkserver.ensure_running()  # make_dataloader keeps a running server
     dl = make_dataloader(rows, args.batch_size, num_workers=args.workers, pin_memory=False, persistent=False,
                          split_batches=bool(args.split_batches[0]))

@@ -394,14 +394,12 @@ def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, nu
     num_workers = default_workers() if num_workers is None else num_workers
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
-    if pool == 'threads' and num_workers:
-        order = RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds)
-        sampler = batch_sampler if batch_sampler is not None else BatchSampler(order, batch_size, drop_last=False)
-        return MELDLoader(ThreadBatches(ds, sampler, num_workers, pin_memory=pin_memory))
     if split_batches is None: split_batches = num_workers > 1       # a batch made by several workers (below), not by one
+    if num_workers and batch_sampler is None and (pool == 'threads' or split_batches):   # the batches DataLoader itself would make
+        batch_sampler = BatchSampler(RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds), batch_size, drop_last=False)
+    if pool == 'threads' and num_workers: return MELDLoader(ThreadBatches(ds, batch_sampler, num_workers, pin_memory=pin_memory))
     if split_batches and num_workers:
-        order = RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds)   # what DataLoader itself would make
-        batch_sampler = SplitBatches(batch_sampler or BatchSampler(order, batch_size, drop_last=False), num_workers, pin_memory)
+        batch_sampler = SplitBatches(batch_sampler, num_workers, pin_memory)
         pin_memory = False                                              # the whole batch is pinned as its parts are joined
     sampling = dict(batch_sampler=batch_sampler) if batch_sampler is not None else dict(batch_size=batch_size, shuffle=shuffle)
     extra = dict(multiprocessing_context=worker_context(), persistent_workers=persistent, prefetch_factor=2,
