@@ -16,8 +16,11 @@
 #          the extraction of stage epoch again with threads;
 # nvdec:   bench/nvdec.py: NVDEC (PyNvVideoCodec) against PyAV on the same clips, and its fallback;
 # rates:   bench/encoder_rates.py: the encoders alone at the ceilings' input sizes, against the ceilings;
-# text:    bench/text_padding.py on the GPU: 128 tokens against each batch's longest utterance (MELD dev text), with the
-#          offline MiniLM and with bert-base's architecture (random weights);
+# pinned:  bench/pinned.py: an extraction's main-thread step (join the workers' parts, copy, encode) from page-locked
+#          memory against ordinary memory;
+# text:    bench/text_padding.py on the GPU: 128 tokens against each batch's longest utterance, exact and rounded up to 16
+#          (MELD dev text), first and second passes, with the offline MiniLM and bert-base's architecture (random weights);
+#          then the MiniLM again with cuDNN's attention turned off (is a new shape's first pass cuDNN building a plan?);
 # threads1: bench/decode_pool.py: the thread pool with torch's whole intra-op pool in each thread against one torch
 #          thread in each;
 # cells:   bench/gpu_cells.sh: the lessons' `#| gpu` cells (7a, 7d) as `nbdev_test --flags gpu` runs them;
@@ -37,7 +40,7 @@ export PY=${PY:-python3}
 END=$(( $(date +%s) + BUDGET ))
 left() { echo $(( END - $(date +%s) )); }
 cap() { local l=$(( $(left) - 5 )); echo $(( $1 < l ? $1 : (l > 1 ? l : 1) )); }   # a stage's limit: its own, or what is left
-STAGES=" ${STAGES:-clips first epoch pool nvdec rates text cells workers} "
+STAGES=" ${STAGES:-clips first epoch pool nvdec rates pinned text cells workers} "
 want() { [[ "$STAGES" == *" $1 "* ]]; }
 stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(left) s left"; }
 {
@@ -78,10 +81,14 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
   if want nvdec; then stage "NVDEC"
     timeout "$(cap 30)" $PY -u bench/nvdec.py --data-dir /tmp/meldsize --rows 100 --threads "$W" "${TOK[@]}" --out "$R/nvdec.json"; fi
   if want rates; then stage "encoders at the ceilings' input sizes"
-    timeout "$(cap 35)" $PY -u bench/encoder_rates.py --seconds 1 "${CEIL[@]}" --out "$R/encoder_rates.json"; fi
+    timeout "$(cap 45)" $PY -u bench/encoder_rates.py --seconds 1 "${CEIL[@]}" --out "$R/encoder_rates.json"; fi
+  if want pinned; then stage "page-locked memory"
+    timeout "$(cap 40)" $PY -u bench/pinned.py --data-dir /tmp/meldsize "${TOK[@]}" --out "$R/pinned.json"; fi
   if want text; then stage "text padding"
-    timeout "$(cap 50)" $PY -u bench/text_padding.py "${MELD[@]}" "${TOK[@]}" --text-model offline random-bert-base \
-      --train-batches 8 --out "$R/text_padding.json"; fi
+    timeout "$(cap 45)" $PY -u bench/text_padding.py "${MELD[@]}" "${TOK[@]}" --multiples 1 16 --text-model offline random-bert-base \
+      --train-batches 8 --out "$R/text_padding.json"
+    timeout "$(cap 30)" $PY -u bench/text_padding.py "${MELD[@]}" "${TOK[@]}" --multiples 1 16 --no-cudnn-sdp \
+      --train-batches 8 --out "$R/text_padding_no_cudnn_sdp.json"; fi
   if want threads1; then stage "decoding threads with one torch thread each"
     timeout "$(cap 40)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 \
       --modes threads threads-1 "${TOK[@]}" --out "$R/decode_threads1.json"

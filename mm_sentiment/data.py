@@ -408,11 +408,13 @@ def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, nu
     return MELDLoader(dl)
 
 # %% ../nbs/02c_dataset.ipynb #520accb9
-def trim_text_padding(batch: dict) -> dict:
-    "The batch with its `text_input` cut to the longest utterance in it: the columns that are padding in every row dropped."
+def trim_text_padding(batch: dict, multiple: int = 1) -> dict:
+    "The batch with its `text_input` cut to its longest utterance, rounded up to a multiple of `multiple` (at most its width)."
+    if multiple < 1: raise ValueError(f'multiple must be 1 or more, not {multiple}')
     if 'text_input' not in batch: return batch
     t = batch['text_input']
     n = max(int(t['attention_mask'].sum(1).max()), 1)
+    n = min(-(-n // multiple) * multiple, t['attention_mask'].shape[1])
     return batch | {'text_input': {k: v[:, :n] for k, v in t.items()}}
 
 # %% ../nbs/02c_dataset.ipynb #aa9d94bc

@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['resolve_device', 'use_bf16', 'to_device', 'prepare_for_device', 'batch_for_device']
+__all__ = ['TEXT_LENGTH_MULTIPLE_CUDA', 'resolve_device', 'use_bf16', 'to_device', 'prepare_for_device', 'batch_for_device',
+           'text_length_multiple']
 
 # %% ../nbs/07a_devices.ipynb #5856e8dd
 def resolve_device(device=None) -> torch.device:
@@ -43,3 +44,10 @@ def batch_for_device(batch: dict, device: torch.device) -> dict:
     b = to_device(batch, device, non_blocking=device.type == 'cuda')
     if 'video_frames' in b: b['video_frames'] = b['video_frames'].contiguous(memory_format=torch.channels_last_3d)
     return b
+
+# %% ../nbs/07a_devices.ipynb #4ddc4082
+TEXT_LENGTH_MULTIPLE_CUDA = 16
+
+def text_length_multiple(device) -> int:
+    "What a batch's text length is rounded up to on `device` (`trim_text_padding`): few shapes on CUDA, exact elsewhere."
+    return TEXT_LENGTH_MULTIPLE_CUDA if torch.device(device).type == 'cuda' else 1

@@ -12,7 +12,7 @@ import torch
 import torchaudio
 
 from .data import MELDDataset, SILENCE_DB, MEL_DB_OFFSET, MEL_DB_SCALE, make_dataloader, trim_text_padding
-from .devices import batch_for_device, resolve_device, use_bf16
+from .devices import batch_for_device, resolve_device, text_length_multiple, use_bf16
 from .training import TrainConfig, fit
 
 # %% auto #0
@@ -83,7 +83,8 @@ class ClipBatches:
         chunks = chunks if chunks is not None else torch.arange(len(self)).split(self.batch_size)
         self._sampler.chunks = [c.tolist() for c in chunks]
         for batch in self._loader:
-            b = batch_for_device(trim_text_padding(batch), self.device)    # text cut to the batch's longest utterance
+            b = trim_text_padding(batch, text_length_multiple(self.device))     # text cut to the batch's longest utterance
+            b = batch_for_device(b, self.device)
             if self.augment is not None: b = self.augment(b)
             yield b, b['emotion_label'], b['sentiment_label']
 

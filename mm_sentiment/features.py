@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .data import MELDDataset, make_dataloader, trim_text_padding
 from .demo import _locked
-from .devices import batch_for_device, prepare_for_device, resolve_device, use_bf16
+from .devices import batch_for_device, prepare_for_device, resolve_device, text_length_multiple, use_bf16
 from .model import encoder_config
 
 # %% auto #0
@@ -96,7 +96,8 @@ def _extract(model, ds, path, split, batch_size, num_workers, device, bf16, prog
             if timing['first_batch_s'] is None: timing['first_batch_s'] = time.perf_counter() - t0
             bar.update(len(batch['index']))                          # (a batch whose clips were all skipped never comes)
             te = time.perf_counter()
-            for m, f in frozen_features(model, batch_for_device(trim_text_padding(batch), device), bf16).items(): feats[m][batch['index']] = f.cpu()
+            b = batch_for_device(trim_text_padding(batch, text_length_multiple(device)), device)   # text cut (lessons 2c, 7a)
+            for m, f in frozen_features(model, b, bf16).items(): feats[m][batch['index']] = f.cpu()
             valid[batch['index']] = True
             timing['encode_s'] += time.perf_counter() - te           # .cpu() waits for the GPU: this is compute time
         bar.update(len(dl.skipped)); bar.close()

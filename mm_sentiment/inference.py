@@ -18,7 +18,7 @@ import torch
 
 from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding
 from .demo import encode_mp4
-from .devices import batch_for_device, resolve_device
+from .devices import batch_for_device, resolve_device, text_length_multiple
 from .meld import EMOTIONS, SENTIMENTS
 from .runs import trained_model
 from .sagemaker import unpack_model
@@ -86,7 +86,8 @@ def predict(predictor: Predictor, clips, texts) -> list[dict]:
         except ClipError as e: notes = None; results.append({'clip': str(clip), 'text': text, 'error': str(e)}); continue
         results.append({'clip': str(clip), 'text': text, 'notes': notes})
     if ready:
-        batch = batch_for_device(trim_text_padding(collate_meld([item for _, item in ready])), predictor.device)
+        batch = trim_text_padding(collate_meld([item for _, item in ready]), text_length_multiple(predictor.device))
+        batch = batch_for_device(batch, predictor.device)
         with torch.no_grad(): out = predictor.model(batch)
         for row, (i, _) in enumerate(ready):
             results[i] |= {'emotion': _head(out['emotions'][row], EMOTIONS), 'sentiment': _head(out['sentiments'][row], SENTIMENTS)}
