@@ -14,7 +14,7 @@
 #          end-to-end loop (fp32, bf16), the cache epoch, the 20-epoch projection (each epoch cut at 20 s and projected);
 # pool:    bench/decode_pool.py: first batch and clips/s, threads against worker processes (now / before), 480 rows; then
 #          the extraction of stage epoch again with threads;
-# nvdec:   bench/nvdec.py: NVDEC (PyNvVideoCodec) against PyAV on the same clips, and its fallback;
+# nvdec:   bench/nvdec.py: NVDEC (PyNvVideoCodec) against PyAV on the same clips, 1, 2, 4 and 7 decoders at once, and its fallback;
 # rates:   bench/encoder_rates.py: the encoders alone at the ceilings' input sizes, against the ceilings;
 # pinned:  bench/pinned.py: an extraction's main-thread step (join the workers' parts, copy, encode) from page-locked
 #          memory against ordinary memory;
@@ -79,7 +79,8 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
     timeout "$(cap 50)" $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" --pool threads --only-extract \
       "${TOK[@]}" --out "$R/extract_threads.json"; fi
   if want nvdec; then stage "NVDEC"
-    timeout "$(cap 30)" $PY -u bench/nvdec.py --data-dir /tmp/meldsize --rows 100 --threads "$W" "${TOK[@]}" --out "$R/nvdec.json"; fi
+    timeout "$(cap 45)" $PY -u bench/nvdec.py --data-dir /tmp/meldsize --rows 100 --threads "$W" --decoders 2 4 7 "${TOK[@]}" \
+      --out "$R/nvdec.json"; fi
   if want rates; then stage "encoders at the ceilings' input sizes"
     timeout "$(cap 45)" $PY -u bench/encoder_rates.py --seconds 1 "${CEIL[@]}" --out "$R/encoder_rates.json"; fi
   if want pinned; then stage "page-locked memory"

@@ -6,14 +6,16 @@ whole utterance (`frame_indices`), as RGB at 128x171:
 - CPU: `demux_clip` + `decode_frames` (PyAV, FFmpeg's threads) in a pool of threads (`--threads`), and,
   last, one clip after another;
 - NVDEC: `PyNvVideoCodec.SimpleDecoder` (one decoder, `reconfigure_decoder` for each next clip), the
-  sampled frames fetched by index as planar RGB on the GPU, resized there (`F.interpolate`, area).
+  sampled frames fetched by index as planar RGB on the GPU, resized there (`F.interpolate`, area); then
+  with several decoders at once (`--decoders`, each in a thread of its own with its share of the clips,
+  its creation included: an H100 has 7 NVDEC engines, and one decoder used a third of what 15 CPU threads did).
 
 Reports clips/s each way, the first decoder's creation time, and how far the frames differ (mean and
 largest absolute difference, 0-255). Then the fallback: a 10-bit H.264 clip (which NVDEC does not
 decode) and a VP9 one are tried with NVDEC and, where it fails, decoded by PyAV; each outcome is listed.
 Nothing is installed: PyNvVideoCodec comes from a carried wheel (bench/gpu_wheels.sh). Not asserted.
 
-    python bench/nvdec.py --data-dir DIR [--rows 100] [--threads 15] [--tokenizer DIR] [--out FILE]
+    python bench/nvdec.py --data-dir DIR [--rows 100] [--threads 15] [--decoders 2 4 7] [--tokenizer DIR] [--out FILE]
 
 Needs an NVIDIA GPU with NVDEC and the driver's libnvcuvid (the lent H100 machine); results in bench/RESULTS.md.
 """
@@ -67,6 +69,15 @@ def rate(fn, paths) -> tuple[float, list]:
     return len(paths) / (time.perf_counter() - t), out
 
 
+def nvdec_pool(paths, n: int) -> float:
+    "Clips/s of `n` NVDEC decoders at once, each in its own thread on every n-th clip (creating each decoder included)."
+    def part(ps): nv = Nvdec(); return [nv(p) for p in ps]
+    t = time.perf_counter()
+    with ThreadPoolExecutor(n) as ex: list(ex.map(part, [paths[i::n] for i in range(n)]))
+    torch.cuda.synchronize()
+    return len(paths) / (time.perf_counter() - t)
+
+
 def odd_clips(folder: Path) -> dict:
     "A 10-bit H.264 clip and a VP9 one, written by PyAV: formats a GPU decoder may refuse."
     import av
@@ -88,6 +99,7 @@ def main():
     ap.add_argument('--data-dir', type=Path, required=True)
     ap.add_argument('--rows', type=int, default=100)
     ap.add_argument('--threads', type=int, default=max(1, (os.cpu_count() or 2) - 1))
+    ap.add_argument('--decoders', type=int, nargs='*', default=[], help='also time this many NVDEC decoders at once (each)')
     ap.add_argument('--tokenizer', default=None, help="tokenizer folder (default: the offline encoder's)")
     ap.add_argument('--out', type=Path, default=Path(__file__).parent/'out'/'nvdec.json')
     args = ap.parse_args()
@@ -107,6 +119,9 @@ def main():
     except Exception as e:                                                  # no NVDEC, no driver library, no wheel
         frames, res['nvdec'] = None, {'error': f'{type(e).__name__}: {e}'}
     print('NVDEC:', res['nvdec'], flush=True); save()
+    for n in args.decoders if frames is not None else []:
+        res['nvdec'][f'{n}_decoders_clips_per_s'] = round(nvdec_pool(paths, n), 1)
+        print(f'NVDEC, {n} decoders at once:', res['nvdec'][f'{n}_decoders_clips_per_s'], 'clips/s', flush=True); save()
     t = time.perf_counter(); ref = pooled(paths); cpu_t = len(paths) / (time.perf_counter() - t)
     res['cpu_clips_per_s'] = {f'{args.threads}_threads': round(cpu_t, 1)}
     if frames is not None:
