@@ -5,7 +5,8 @@ leaves them) and the text encoder (bert-base's architecture, 128 tokens, every p
 passes without gradients on random inputs already on the device, batches of 32 and 128; in fp32 as the
 library runs it (cuDNN's convolutions may use TF32, PyTorch's default; matmuls stay fp32) and in bf16
 autocast; the text encoder also with its weights cast to bf16 and no autocast ('bf16 weights': no casts
-in each step, which tells whether autocast's casts are what keeps bf16 text at a fifth of its ceiling). Each rate against the ceiling of the same input size in `gpu-ceiling-h100.json` (r3d18_T16_112px_*,
+in each step, which tells whether autocast's casts are what keeps bf16 text at a fifth of its ceiling).
+Each rate against the ceiling of the same input size in `gpu-ceiling-h100.json` (r3d18_T16_112px_*,
 bert_base_L128_*): fp32 against both the strict-fp32 and the TF32 ceilings, bf16 against bf16 with
 channels_last (video) and bf16 (text).
 Why: bench/epoch_cost.py times the encoders on real batches, text trimmed to each batch's longest
