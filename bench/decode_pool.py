@@ -13,15 +13,19 @@ MELD-layout folder, read through a loader made three ways, each fresh (so each p
   (`split_batches`, lesson 2c);
 - `threads`: `make_dataloader(pool='threads')`: a pool of threads of this process (PyAV and torch
   release the GIL while they decode, resample and transform), nothing started or pickled;
+- `handover`: `make_dataloader(pool='handover')` (the default): threads of this process until the worker
+  processes have started, then those (lesson 2c); `by_threads` says how many batches the threads read;
 - `threads-1`: the same, each decoding thread running torch's ops on one thread (`torch.set_num_threads(1)`
   in its initializer), not torch's whole intra-op pool in each of them.
 
 For each: seconds until the first batch, wall seconds for all rows, clips/s overall and after the first
-batch. Why: the issue's 1,000 MELD-size clips took 224 s on the lent H100 machine, 194 s of it before
+batch. With --cold each run is a fresh Python process, so the processes also wait for their fork server's
+imports, as a program's first loader does (without it the first run starts the server and the others find
+it running). Why: the issue's 1,000 MELD-size clips took 224 s on the lent H100 machine, 194 s of it before
 the first batch (bench/RESULTS.md).
 
     python bench/decode_pool.py [--data-dir DIR] [--rows 200] [--workers 2 4] [--batch-size 32]
-                                [--modes before processes threads threads-1] [--budget 300] [--out FILE]
+                                [--modes before processes threads threads-1 handover] [--cold] [--budget 300] [--out FILE]
 
 The default folder is the demo set (small clips); for MELD's clip size generate one with
 `python bench/epoch_cost.py --clips 200 --root DIR --only-generate`. Stops starting new runs once
@@ -33,6 +37,8 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -51,7 +57,8 @@ def loader(ds, mode: str, workers: int, batch_size: int):
         return DataLoader(ds, batch_size=batch_size, num_workers=workers, collate_fn=collate_meld,
                           multiprocessing_context=worker_context(), prefetch_factor=4)
     if mode == 'whole':                # worker processes, each making whole batches (as before lesson 2c cut them)
-        return make_dataloader(ds, batch_size, num_workers=workers, persistent=False, pin_memory=False, split_batches=False)
+        return make_dataloader(ds, batch_size, num_workers=workers, persistent=False, pin_memory=False, split_batches=False,
+                               pool='processes')
     return make_dataloader(ds, batch_size, num_workers=workers, pool=mode, persistent=False, pin_memory=False)
 
 
@@ -64,13 +71,24 @@ def run(ds, mode: str, workers: int, batch_size: int) -> dict:
     t0 = time.perf_counter()
     if mode == 'threads-1': data.set_decoder_threads = one_torch_thread      # ThreadBatches looks it up when it starts
     try:
-        it = iter(loader(ds, mode.split('-')[0], workers, batch_size))
+        dl = loader(ds, mode.split('-')[0], workers, batch_size)
+        it = iter(dl)
         n = len(next(it)['index']); first = time.perf_counter() - t0
         n += sum(len(b['index']) for b in it)
     finally: data.set_decoder_threads = ORIGINAL_INIT
     wall = time.perf_counter() - t0
     return {'first_batch_s': round(first, 2), 'wall_s': round(wall, 2), 'clips': n, 'clips_per_s': round(n / wall, 2),
-            'clips_per_s_after_first': round((n - batch_size) / (wall - first), 2) if wall > first and n > batch_size else None}
+            'clips_per_s_after_first': round((n - batch_size) / (wall - first), 2) if wall > first and n > batch_size else None,
+            **({'by_threads': dl.dl.by_threads, 'batches': len(dl)} if mode == 'handover' else {})}
+
+
+def run_cold(args, mode: str, workers: int) -> dict:
+    "`run` in a fresh Python process: its loader's fork server starts from nothing."
+    cmd = [sys.executable, __file__, '--one', mode, '--workers', str(workers), '--batch-size', str(args.batch_size)]
+    cmd += [a for k, v in (('--data-dir', args.data_dir), ('--rows', args.rows), ('--tokenizer', args.tokenizer)) if v for a in (k, str(v))]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode: sys.exit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -80,25 +98,33 @@ def main():
     ap.add_argument('--workers', type=int, nargs='+', default=[2])
     ap.add_argument('--batch-size', type=int, default=32)
     ap.add_argument('--tokenizer', default=None)
-    ap.add_argument('--modes', nargs='+', default=['before', 'processes', 'threads'], choices=['before', 'whole', 'processes', 'threads', 'threads-1'])
+    ap.add_argument('--modes', nargs='+', default=['before', 'processes', 'threads'],
+                    choices=['before', 'whole', 'processes', 'threads', 'threads-1', 'handover'])
+    ap.add_argument('--cold', action='store_true', help='each run in a fresh process (its fork server started from nothing)')
+    ap.add_argument('--one', default=None, help=argparse.SUPPRESS)        # a child of --cold: one run, JSON on stdout
     ap.add_argument('--budget', type=float, default=300, help='start no new run after this many seconds')
     ap.add_argument('--out', type=Path, default=None)
     args = ap.parse_args()
+    if args.one:
+        ds = MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16)
+        if args.rows: ds = Subset(ds, range(min(args.rows, len(ds))))
+        print(json.dumps(run(ds, args.one, args.workers[0], args.batch_size))); return
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
     machine = {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__, 'python': platform.python_version()}
     print(f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}", flush=True)
     ds = MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16)
     if args.rows: ds = Subset(ds, range(min(args.rows, len(ds))))
-    res = {'machine': machine, 'rows': len(ds), 'batch_size': args.batch_size, 'runs': []}
+    res = {'machine': machine, 'rows': len(ds), 'batch_size': args.batch_size, 'cold': args.cold, 'runs': []}
     print(f'{len(ds)} rows, batches of {args.batch_size}', flush=True)
     t_all = time.perf_counter()
     for w in args.workers:
         for mode in args.modes:
             if time.perf_counter() - t_all > args.budget: print('budget spent: stopping', flush=True); break
-            r = {'mode': mode, 'workers': w, **run(ds, mode, w, args.batch_size)}
+            r = {'mode': mode, 'workers': w, **(run_cold(args, mode, w) if args.cold else run(ds, mode, w, args.batch_size))}
             res['runs'].append(r)
             print(f"{mode:10} {w:3} workers: first batch {r['first_batch_s']:6.2f} s, all {r['wall_s']:6.1f} s, "
-                  f"{r['clips_per_s']:6.1f} clips/s ({r['clips_per_s_after_first']} after the first batch)", flush=True)
+                  f"{r['clips_per_s']:6.1f} clips/s ({r['clips_per_s_after_first']} after the first batch)"
+                  + (f", {r['by_threads']} of {r['batches']} batches by threads" if 'by_threads' in r else ''), flush=True)
             if args.out: args.out.parent.mkdir(parents=True, exist_ok=True); args.out.write_text(json.dumps(res, indent=1))
 
 

@@ -9,7 +9,8 @@ encoders (r3d_18 at 16x112x112, bert-base-uncased's architecture at 128 tokens, 
 random weights: throughput does not depend on them):
 
 1. the library's one-time extraction (`mm_sentiment.features.extract_features`): lesson 2c's loader (workers
-   forked from the fork server, or --pool threads; pinned memory) decodes every clip while the GPU computes the frozen features in bf16
+   forked from the fork server, with threads reading while they start: --pool handover, the default; or
+   --pool processes or threads alone; pinned memory) decodes every clip while the GPU computes the frozen features in bf16
    (channels_last_3d for video); wall time, time spent waiting for decoded batches, encode time;
 2. GPU compute alone, on a few decoded batches kept on the device: clips/s per encoder, fp32 and bf16,
    next to the ceilings of ../shared/measurements/gpu-ceiling-h100.json at the same input size;
@@ -18,7 +19,7 @@ random weights: throughput does not depend on them):
    30x224x224, fp32), then the library's end-to-end loop (`ClipBatches`, what `train_end_to_end` uses), fp32
    and on CUDA bf16; --stage-seconds cuts an epoch short and projects it from the clips it did;
 4. the same epoch on the cached features (`FeatureBatches`, trainable parts only);
-and projects a 20-epoch run on MELD's 9,989 training clips each way. --pool threads decodes in threads. Prints the machine. No result
+and projects a 20-epoch run on MELD's 9,989 training clips each way. --pool picks lesson 2c's pool. Prints the machine. No result
 is asserted.
 
 On a lent GPU machine, write the output to a file under $OUT as it goes (`> $OUT/log.txt 2>&1`), not
@@ -43,7 +44,7 @@ import torch.nn.functional as F
 
 from torch.utils.data import DataLoader, Subset
 
-from mm_sentiment.data import MELDDataset, worker_context
+from mm_sentiment.data import POOLS, MELDDataset, worker_context
 from mm_sentiment.demo import MELD_SIZE, make_demo_dataset
 from mm_sentiment.encoders import RANDOM_BERT
 from mm_sentiment.end_to_end import ClipBatches
@@ -137,7 +138,7 @@ def main():
     ap.add_argument('--ceilings', type=Path, default=Path(__file__).resolve().parents[2]/'shared'/'measurements'/'gpu-ceiling-h100.json')
     ap.add_argument('--out', type=Path, default=Path(__file__).parent/'out'/'epoch_cost.json')
     ap.add_argument('--only-generate', action='store_true', help='generate the clips into --root and stop')
-    ap.add_argument('--pool', default='processes', choices=('processes', 'threads'), help='decode in worker processes or threads')
+    ap.add_argument('--pool', default='handover', choices=POOLS, help="lesson 2c's pool (default: threads until the processes start)")
     ap.add_argument('--stage-seconds', type=float, default=None, help='cut each timed epoch short after this many seconds (projected)')
     ap.add_argument('--skip', nargs='*', default=[], choices=('course',), help='stages to leave out')
     ap.add_argument('--only-extract', action='store_true', help='stop after the extraction (stage 1)')

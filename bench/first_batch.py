@@ -92,7 +92,7 @@ def run_one(args) -> dict:
         ctx = multiprocessing.get_context('forkserver')
         ctx.set_forkserver_preload(worker_preload())   # no main file given: the package's modules, as before
         forkserver.ensure_running()  # make_dataloader keeps a running server
-    dl = make_dataloader(rows, args.batch_size, num_workers=args.workers, pin_memory=False, persistent=False,
+    dl = make_dataloader(rows, args.batch_size, num_workers=args.workers, pin_memory=False, persistent=False, pool='processes',
                          split_batches=bool(args.split_batches[0]))
     t_made = now()
     time.sleep(args.gap)            # the main process busy elsewhere (an extraction moves its model to the GPU here)

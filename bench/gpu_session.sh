@@ -12,8 +12,9 @@
 #          the command line does), then the fork server's preload as it was before (the package's imported modules);
 # epoch:   bench/epoch_cost.py: extraction, encoders alone vs the ceilings, the course's original loop, the library's
 #          end-to-end loop (fp32, bf16), the cache epoch, the 20-epoch projection (each epoch cut at 20 s and projected);
-# pool:    bench/decode_pool.py: first batch and clips/s, threads against worker processes (now / before), 480 rows; then
-#          the extraction of stage epoch again with threads;
+# pool:    bench/decode_pool.py --cold: first batch and clips/s, lesson 2c's handover against threads and worker
+#          processes alone, each in a fresh process (its fork server started from nothing), 480 rows; then the
+#          extraction of stage epoch (the handover, the default) again with processes alone and with threads alone;
 # nvdec:   bench/nvdec.py: NVDEC (PyNvVideoCodec) against PyAV on the same clips, 1, 2, 4 and 7 decoders at once, and its fallback;
 # rates:   bench/encoder_rates.py: the encoders alone at the ceilings' input sizes, against the ceilings;
 # pinned:  bench/pinned.py: an extraction's main-thread step (join the workers' parts, copy, encode) from page-locked
@@ -66,18 +67,20 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
   if want clips; then stage "clips"
     timeout "$(cap 80)" $PY -u bench/epoch_cost.py --clips "$N" --unique "$U" --root /tmp/meldsize --only-generate "${TOK[@]}"; fi
   if want first; then stage "first batch"
-    timeout "$(cap 70)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
+    timeout "$(cap 100)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
       "${TOK[@]}" --out "$R/first_batch_late.json"
-    timeout "$(cap 40)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
+    timeout "$(cap 70)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
       --split-batches 1 --preload package "${TOK[@]}" --out "$R/first_batch_package.json"; fi
   if want epoch; then stage "epoch cost"
     timeout "$(cap 185)" $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" --stage-seconds 20 \
       "${TOK[@]}" "${CEIL[@]}" ${EPOCH_ARGS:-} --out "$R/epoch_cost.json"; fi
   if want pool; then stage "decode pool"
-    timeout "$(cap 60)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize --rows 480 --workers "$W" --batch-size 32 \
-      --modes threads processes before --budget 40 "${TOK[@]}" --out "$R/decode_pool.json"
-    timeout "$(cap 50)" $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" --pool threads --only-extract \
-      "${TOK[@]}" --out "$R/extract_threads.json"; fi
+    timeout "$(cap 180)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize --rows 480 --workers "$W" --batch-size 32 \
+      --modes handover threads processes --cold --budget 150 "${TOK[@]}" --out "$R/decode_pool.json"
+    for p in processes threads; do
+      timeout "$(cap 60)" $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" --pool $p --only-extract \
+        "${TOK[@]}" --out "$R/extract_$p.json"
+    done; fi
   if want nvdec; then stage "NVDEC"
     timeout "$(cap 45)" $PY -u bench/nvdec.py --data-dir /tmp/meldsize --rows 100 --threads "$W" --decoders 2 4 7 "${TOK[@]}" \
       --out "$R/nvdec.json"; fi
@@ -97,7 +100,7 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
   if want cells; then stage "gpu cells"
     OUT="$R" bash bench/gpu_cells.sh "$(cap 150)"; fi
   if want workers; then stage "worker start"
-    timeout "$(cap 25)" $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver \
+    timeout "$(cap 45)" $PY -u bench/worker_start.py --data-dir /tmp/meldsize --workers "$W" --batch-size 32 --modes forkserver \
       --cuda-model --import-all --heavy-main "${TOK[@]}" --out "$R/worker_start.json"; fi
   stage "done"
 } > "$LOG" 2>&1

@@ -16,6 +16,7 @@ from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import chain
 from pathlib import Path
 
 import av
@@ -34,9 +35,9 @@ __all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCAL
            'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
            'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel',
            'decode_audio', 'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser',
-           'collate_meld', 'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding', 'top_level_imports',
-           'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts',
-           'pin_batch', 'ThreadBatches']
+           'collate_meld', 'join_parts', 'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding',
+           'top_level_imports', 'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share',
+           'SplitBatches', 'merge_parts', 'pin_batch', 'ThreadBatches', 'HandoverBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -361,6 +362,13 @@ def collate_meld(batch: list) -> dict:
     out['skipped'] = [b for b in batch if isinstance(b, SkippedSample)]
     return out
 
+def join_parts(it, cut=None):
+    "The batches of `it` whole: where `cut` is a `SplitBatches` (below), each batch came in parts from several workers."
+    cut = cut if hasattr(cut, 'sizes') else None
+    for batch in it:
+        if cut: batch = merge_parts([batch, *(next(it) for _ in range(cut.sizes.popleft() - 1))], cut.pin_memory)
+        yield batch
+
 class MELDLoader:
     "A DataLoader that skips batches with no usable sample and collects the skipped samples in `skipped`."
     def __init__(self, dl: DataLoader): self.dl, self.skipped = dl, {}
@@ -369,11 +377,7 @@ class MELDLoader:
     def dataset(self): return self.dl.dataset
     def __iter__(self): return self._batches(iter(self.dl))         # iter() starts a DataLoader's workers now, not at the first batch
     def _batches(self, it):
-        cut = getattr(self.dl, 'batch_sampler', None)
-        cut = cut if hasattr(cut, 'sizes') else None                    # a `SplitBatches` (below): each batch comes in parts
-        for batch in it:
-            if cut:                                                     # the other parts of this batch, made by other workers
-                batch = merge_parts([batch, *(next(it) for _ in range(cut.sizes.popleft() - 1))], cut.pin_memory)
+        for batch in join_parts(it, getattr(self.dl, 'batch_sampler', None)):
             for s in batch.pop('skipped'): self.skipped[s.index] = s     # the dataset (in its worker) has logged it
             if batch: yield batch
     def skip_report(self) -> Counter:
@@ -384,28 +388,29 @@ def default_workers() -> int:
     "One worker fewer than the cores, at most 8 (0 workers means loading in the main process)."
     return max(0, min(8, (os.cpu_count() or 1) - 1))
 
-POOLS = ('processes', 'threads')
+POOLS = ('handover', 'processes', 'threads')
 
 def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, num_workers: int | None = None,
-                    seed: int | None = None, pin_memory: bool | None = None, pool: str = 'processes',
+                    seed: int | None = None, pin_memory: bool | None = None, pool: str = 'handover',
                     batch_sampler=None, persistent: bool = True, split_batches: bool | None = None) -> MELDLoader:
-    "A `MELDLoader` over `ds`: `num_workers` worker processes (or threads, `pool='threads'`), collation, a reproducible order with `seed`."
+    "A `MELDLoader` over `ds`: `num_workers` worker processes (`pool='processes'`), threads (`'threads'`) or threads until the processes have started (`'handover'`), collation, a reproducible order with `seed`."
     if pool not in POOLS: raise ValueError(f'pool must be one of {POOLS}, not {pool!r}')
     num_workers = default_workers() if num_workers is None else num_workers
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     pin_memory = torch.cuda.is_available() if pin_memory is None else pin_memory
     if split_batches is None: split_batches = num_workers > 1       # a batch made by several workers (below), not by one
-    if num_workers and batch_sampler is None and (pool == 'threads' or split_batches):   # the batches DataLoader itself would make
+    if num_workers and batch_sampler is None and (pool != 'processes' or split_batches):   # the batches DataLoader itself would make
         batch_sampler = BatchSampler(RandomSampler(ds, generator=g) if shuffle else SequentialSampler(ds), batch_size, drop_last=False)
     if pool == 'threads' and num_workers: return MELDLoader(ThreadBatches(ds, batch_sampler, num_workers, pin_memory=pin_memory))
-    if split_batches and num_workers:
-        batch_sampler = SplitBatches(batch_sampler, num_workers, pin_memory)
-        pin_memory = False                                              # the whole batch is pinned as its parts are joined
-    sampling = dict(batch_sampler=batch_sampler) if batch_sampler is not None else dict(batch_size=batch_size, shuffle=shuffle)
-    extra = dict(multiprocessing_context=worker_context(), persistent_workers=persistent, prefetch_factor=2,
-                 worker_init_fn=partial(set_decoder_threads, decoder_share(num_workers))) if num_workers else {}
-    dl = DataLoader(ds, num_workers=num_workers, collate_fn=collate_meld, generator=g, **sampling, **extra, pin_memory=pin_memory)
-    return MELDLoader(dl)
+    def processes(sampler) -> DataLoader:                            # worker processes (or this one) reading `sampler`'s batches
+        pin = pin_memory
+        if split_batches and num_workers: sampler, pin = SplitBatches(sampler, num_workers, pin_memory), False  # pinned when joined
+        sampling = dict(batch_sampler=sampler) if sampler is not None else dict(batch_size=batch_size, shuffle=shuffle)
+        extra = dict(multiprocessing_context=worker_context(), persistent_workers=persistent, prefetch_factor=2,
+                     worker_init_fn=partial(set_decoder_threads, decoder_share(num_workers))) if num_workers else {}
+        return DataLoader(ds, num_workers=num_workers, collate_fn=collate_meld, generator=g, **sampling, **extra, pin_memory=pin)
+    if pool == 'handover' and num_workers: return MELDLoader(HandoverBatches(ds, batch_sampler, num_workers, processes, pin_memory=pin_memory))
+    return MELDLoader(processes(batch_sampler))
 
 # %% ../nbs/02c_dataset.ipynb #520accb9
 def trim_text_padding(batch: dict, multiple: int = 1) -> dict:
@@ -517,3 +522,64 @@ class ThreadBatches:
             while pending: yield pending.popleft().result()
         finally:
             pool.shutdown(cancel_futures=True); assembler.shutdown(cancel_futures=True)
+
+# %% ../nbs/02c_dataset.ipynb #2f5ddf03
+class _Shared:
+    "One pass over a batch sampler: its index lists go to threads until the worker processes ask, then to them alone."
+    def __init__(self, batch_sampler):
+        it = iter(batch_sampler)
+        first = next(it, None)             # drawn now: a shuffle's order comes before the DataLoader draws its seed from the same generator
+        self.it = chain([first], it) if first is not None else it
+        self.lock, self.processes, self.closed, self.by_threads = threading.Lock(), False, False, 0
+        self.error = None                                               # why the processes could not start
+    def take(self, processes: bool):
+        "The next index list for one side, or None: the pass is over, closed, or (for the threads) the processes' now."
+        with self.lock:
+            if self.error is not None and not processes: raise self.error   # the threads' next batch reports it
+            self.processes |= processes
+            if self.closed or (self.processes and not processes): return None
+            idx = next(self.it, None)
+            self.by_threads += idx is not None and not processes
+            return idx
+    def close(self):
+        with self.lock: self.closed = True
+
+class _Side:
+    "The batch sampler one side reads: the index lists it takes from the current pass of `handover`."
+    def __init__(self, handover, processes: bool): self.handover, self.processes = handover, processes
+    def __len__(self) -> int: return len(self.handover)
+    def __iter__(self):
+        shared = self.handover.shared
+        while (idx := shared.take(self.processes)) is not None: yield idx
+
+# %% ../nbs/02c_dataset.ipynb #709c6b75
+class HandoverBatches:
+    "Batches of `ds` read by `threads` threads of this process while the worker processes of `loader(sampler)` start, then by them."
+    def __init__(self, ds: Dataset, batch_sampler, threads: int, loader, prefetch: int = 2, pin_memory: bool = False):
+        self.dataset, self.batch_sampler, self.threads, self.prefetch, self.pin_memory = ds, batch_sampler, threads, prefetch, pin_memory
+        self.shared, self.by_threads, self._starter, self._started = None, 0, None, False
+        self.dl = loader(_Side(self, processes=True))                   # a DataLoader: nothing starts before iter()
+    def __len__(self) -> int: return len(self.batch_sampler)
+    def __iter__(self):                                                 # not a generator: iter() starts the workers' start
+        if self._starter is not None: self._starter.join()              # the last pass's workers, if still starting
+        shared = self.shared = _Shared(self.batch_sampler)
+        self.by_threads = 0
+        if self._started and self.dl.persistent_workers:                # its workers are running: no threads needed
+            return join_parts(iter(self.dl), self.dl.batch_sampler)
+        self._started, box = True, {}
+        def start():                                                    # returns once the workers have been forked
+            try: it = iter(self.dl)
+            except Exception as e: shared.error = e; return
+            if not shared.closed: box['it'] = it                        # else dropped: its workers stop
+        self._starter = threading.Thread(target=start, name='start-workers')   # not a daemon: see above
+        self._starter.start()
+        return self._read(shared, box)
+    def _read(self, shared: _Shared, box: dict):
+        try:
+            yield from ThreadBatches(self.dataset, _Side(self, processes=False), self.threads, self.prefetch, self.pin_memory)
+            self.by_threads = shared.by_threads
+            if not shared.processes: return                             # the threads read the whole pass
+            self._starter.join()
+            if shared.error is not None: raise shared.error
+            yield from join_parts(box['it'], self.dl.batch_sampler)
+        finally: shared.close()

@@ -64,11 +64,11 @@ class _Refillable:
 class ClipBatches:
     "A `MELDDataset` as batches `(inputs, emotion, sentiment)` on `device`: decoded every pass, augmented when `augment` is given."
     def __init__(self, ds: MELDDataset, device=None, batch_size: int = 32, workers: int = 0, precision: str = 'auto',
-                 augment: Augment | None = None, pool: str = 'processes'):
+                 augment: Augment | None = None, pool: str = 'handover'):
         self.ds, self.device, self.batch_size, self.augment = ds, resolve_device(device), batch_size, augment
         self.bf16 = use_bf16(self.device, precision)
         self._sampler = _Refillable()
-        # lesson 2c's loader (persistent worker processes or a thread pool; skipped clips collected)
+        # lesson 2c's loader (threads, then persistent worker processes; or one of them; skipped clips collected)
         self._loader = make_dataloader(ds, num_workers=workers, seed=0, pin_memory=self.device.type == 'cuda', pool=pool,
                                        batch_sampler=self._sampler)
     def __len__(self) -> int: return len(self.ds)
@@ -92,7 +92,7 @@ class ClipBatches:
 
 def train_end_to_end(model, train_ds: MELDDataset, val_ds: MELDDataset, cfg: TrainConfig, run_dir, device=None, workers: int = 0,
                      precision: str = 'auto', augment: Augment | None = None, resume: bool = False, progress: bool = True,
-                     on_batch=None, pool: str = 'processes', **fit_kw) -> dict:
+                     on_batch=None, pool: str = 'handover', **fit_kw) -> dict:
     "Train `model` on decoded clips, every epoch (for trained backbones or augmentation); the loop, checkpoints and resume of `fit` (`fit_kw` go to it)."
     device = resolve_device(device)
     train = ClipBatches(train_ds, device, cfg.batch_size, workers, precision, augment, pool)

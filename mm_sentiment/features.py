@@ -64,7 +64,7 @@ def write_safetensors(path: Path, tensors: dict, metadata: dict):
 # %% ../nbs/07b_feature_cache.ipynb #11fc9d14
 def extract_features(model, ds: MELDDataset, cache_dir: str | Path, split: str, batch_size: int = 16,
                      num_workers: int = 0, device=None, precision: str = 'auto', progress: bool = True,
-                     pool: str = 'processes') -> Path:
+                     pool: str = 'handover') -> Path:
     "Compute (or reuse) the frozen features of `ds` for `model`; returns the safetensors file."
     if any(getattr(model, f'{m}_encoder').train_backbone for m in model.modalities):
         raise ValueError('a trained backbone changes its features every step: train end to end instead of from a cache')

@@ -59,7 +59,7 @@ def _dataset(run: dict, data_dir: Path, split: str, tokenizer) -> MELDDataset:
 def _tokenizer(run: dict):
     return load_tokenizer(run['text_model']) if 'text' in run['modalities'] else load_tokenizer()
 
-def _cached(model, ds, split, cache_dir, workers, device, precision, progress, pool='processes') -> CachedFeatures:
+def _cached(model, ds, split, cache_dir, workers, device, precision, progress, pool='handover') -> CachedFeatures:
     cache = Path(cache_dir) if cache_dir else default_cache_dir()/'features'
     return CachedFeatures(extract_features(model, ds, cache, split, num_workers=workers, device=device, precision=precision,
                                            progress=progress, pool=pool))
@@ -69,11 +69,11 @@ def train_run(data_dir, out, modalities=('video', 'audio', 'text'), text_model=N
               n_frames: int = 16, video_weights: str = 'auto', cfg: TrainConfig = TrainConfig(), cache_dir=None,
               workers: int = 0, resume: bool = False, progress: bool = True, device=None, precision: str = 'auto',
               unfreeze=(), augment: bool = False, end_to_end: bool = False, tensorboard_dir=None, log=None, parallel=None,
-              pool: str = 'processes') -> dict:
+              pool: str = 'handover') -> dict:
     """Train on a MELD-layout folder; writes the run folder `out` and returns the training state.
     On the feature cache, unless a backbone is trained (`unfreeze`), inputs are augmented, or `end_to_end` is asked for.
     Under `torchrun` (lesson 7e) every process trains on its share; the first one writes. `log` gets one line per epoch.
-    `workers` decode the clips: processes, or threads of this one with `pool='threads'` (lesson 2c)."""
+    `workers` decode the clips: threads of this process until worker processes have started (`pool='handover'`), or only one kind (lesson 2c)."""
     modalities = list(_check_modalities(modalities))
     unfreeze = list(_check_modalities(unfreeze)) if unfreeze else []
     if set(unfreeze) - set(modalities): raise ValueError(f'cannot unfreeze {sorted(set(unfreeze) - set(modalities))}: not among the modalities {modalities}')
@@ -111,7 +111,7 @@ def trained_model(run_dir, run: dict, device) -> MultimodalSentimentModel:
 
 # %% ../nbs/07f_runs.ipynb #902ebec5
 def evaluate_run(run_dir, data_dir=None, split: str = 'dev', cache_dir=None, workers: int = 0, progress: bool = True, device=None,
-                 pool: str = 'processes') -> dict:
+                 pool: str = 'handover') -> dict:
     "Evaluate the best checkpoint of a run on `split`; writes and returns `eval_<split>.json` (and `confusion_<split>.json`)."
     run_dir = Path(run_dir)
     if not (run_dir/'run.json').is_file(): raise FileNotFoundError(f'{run_dir} is not a run folder (no run.json)')
