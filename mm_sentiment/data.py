@@ -560,7 +560,7 @@ class HandoverBatches:
         self.shared, self.by_threads, self._starter, self._started = None, 0, None, False
         self.dl = loader(_Side(self, processes=True))                   # a DataLoader: nothing starts before iter()
     def __len__(self) -> int: return len(self.batch_sampler)
-    def __iter__(self):                                                 # not a generator: iter() starts the workers' start
+    def __iter__(self):                                                 # not a generator, so iter() starts the workers at once
         if self._starter is not None: self._starter.join()              # the last pass's workers, if still starting
         shared = self.shared = _Shared(self.batch_sampler)
         self.by_threads = 0
