@@ -110,8 +110,10 @@ def main():
         if args.rows: ds = Subset(ds, range(min(args.rows, len(ds))))
         print(json.dumps(run(ds, args.one, args.workers[0], args.batch_size))); return
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
-    machine = {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__, 'python': platform.python_version()}
-    print(f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}", flush=True)
+    machine = {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__, 'python': platform.python_version(),
+               'package': str(Path(data.__file__).parent)}
+    print(f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}; "
+          f"package {Path(data.__file__).parent}", flush=True)
     ds = MELDDataset.from_split(args.data_dir or demo_data_dir(progress=False), 'train', tokenizer=args.tokenizer, n_frames=16)
     if args.rows: ds = Subset(ds, range(min(args.rows, len(ds))))
     res = {'machine': machine, 'rows': len(ds), 'batch_size': args.batch_size, 'cold': args.cold, 'runs': []}

@@ -138,6 +138,7 @@ def main():
     ap.add_argument('--ceilings', type=Path, default=Path(__file__).resolve().parents[2]/'shared'/'measurements'/'gpu-ceiling-h100.json')
     ap.add_argument('--out', type=Path, default=Path(__file__).parent/'out'/'epoch_cost.json')
     ap.add_argument('--only-generate', action='store_true', help='generate the clips into --root and stop')
+    ap.add_argument('--preset', default=MELD_SIZE.preset, help="x264 preset of the generated clips (default: MELD_SIZE's, x264's own default)")
     ap.add_argument('--pool', default='handover', choices=POOLS, help="lesson 2c's pool (default: threads until the processes start)")
     ap.add_argument('--stage-seconds', type=float, default=None, help='cut each timed epoch short after this many seconds (projected)')
     ap.add_argument('--skip', nargs='*', default=[], choices=('course',), help='stages to leave out')
@@ -152,9 +153,9 @@ def main():
     else:
         root = args.root or Path(tempfile.mkdtemp())/'meldsize'
         n_unique = min(args.unique or args.clips, args.clips)
-        cfg = replace(MELD_SIZE, n_train=n_unique, n_dev=0, n_test=0, min_seconds=2.5, max_seconds=4.7)
+        cfg = replace(MELD_SIZE, n_train=n_unique, n_dev=0, n_test=0, min_seconds=2.5, max_seconds=4.7, preset=args.preset)
         t = time.perf_counter(); make_demo_dataset(root, cfg, workers=os.cpu_count(), progress=True)
-        print(f'generated {n_unique} clips at 1280x720 in {time.perf_counter() - t:.0f} s', flush=True)
+        print(f'generated {n_unique} clips at 1280x720 (x264 {args.preset}) in {time.perf_counter() - t:.0f} s', flush=True)
         if n_unique < args.clips: repeat_rows(root, args.clips)
         if args.only_generate: return
     ds = MELDDataset.from_split(root, 'train', tokenizer=args.tokenizer, n_frames=args.n_frames)

@@ -6,15 +6,23 @@
 # Prepare with bench/gpu_wheels.sh and carry "wheels" (PyAV, PyNvVideoCodec, fastcore, the text encoder; 50 MiB).
 #   [STAGES="..."] [EPOCH_ARGS="--only-extract"] bash bench/gpu_session.sh [N_ROWS] [WORKERS] [UNIQUE] [BUDGET]
 #   (default 1000 rows made of 160 generated MELD-size clips, cores - 1 workers, 545 s, the stages below but threads1)
-# clips:   generate UNIQUE clips at 1280x720 and repeat them (links) to N_ROWS rows;
+# clips:   generate UNIQUE clips at 1280x720 (x264 `medium`, MELD_SIZE's) and repeat them (links) to N_ROWS rows; and up
+#          to 48 clips encoded `ultrafast` (no B-frames: the clips of runs 1 to 6) repeated to 480 rows (48 took 21 s in run 5);
+# scaling: bench/cpu_scaling.py: plain arithmetic, memory copies and decoding in 1, 8 and W processes at once (how far
+#          the cores scale: PyAV decoded ~4x one thread's rate on 16 cores in runs 3 to 6);
+# skip:    bench/skip_frames.py: one clip at a time, skipping the frames nothing refers to against decoding them all,
+#          for `ultrafast` and `medium` clips;
 # first:   bench/first_batch.py: where the workers' first batch goes (fork server, each worker, the first batch), whole
 #          batches against batches cut between the workers, for a program that imports the package inside main() (as
 #          the command line does), then the fork server's preload as it was before (the package's imported modules);
 # epoch:   bench/epoch_cost.py: extraction, encoders alone vs the ceilings, the course's original loop, the library's
 #          end-to-end loop (fp32, bf16), the cache epoch, the 20-epoch projection (each epoch cut at 20 s and projected);
 # pool:    bench/decode_pool.py --cold: first batch and clips/s, lesson 2c's handover against threads and worker
-#          processes alone, each in a fresh process (its fork server started from nothing), 480 rows; then the
-#          extraction of stage epoch (the handover, the default) again with processes alone and with threads alone;
+#          processes alone, each in a fresh process (its fork server started from nothing), 480 rows of `medium` clips;
+# before:  the same with the package as it was before frames were skipped and each thread kept one scaler
+#          (wheels/before, from bench/gpu_wheels.sh);
+# ultra:   stage pool's runs on the `ultrafast` clips (runs 5 and 6: processes 41.4 clips/s, threads 25.3);
+# extract: the extraction of stage epoch again with processes alone and with threads alone;
 # nvdec:   bench/nvdec.py: NVDEC (PyNvVideoCodec) against PyAV on the same clips, 1, 2, 4 and 7 decoders at once, and its fallback;
 # rates:   bench/encoder_rates.py: the encoders alone at the ceilings' input sizes, against the ceilings;
 # pinned:  bench/pinned.py: an extraction's main-thread step (join the workers' parts, copy, encode) from page-locked
@@ -41,7 +49,7 @@ export PY=${PY:-python3}
 END=$(( $(date +%s) + BUDGET ))
 left() { echo $(( END - $(date +%s) )); }
 cap() { local l=$(( $(left) - 5 )); echo $(( $1 < l ? $1 : (l > 1 ? l : 1) )); }   # a stage's limit: its own, or what is left
-STAGES=" ${STAGES:-clips first epoch pool nvdec rates pinned text cells workers} "
+STAGES=" ${STAGES:-clips scaling skip pool before ultra epoch first extract nvdec rates pinned text cells workers} "
 want() { [[ "$STAGES" == *" $1 "* ]]; }
 stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(left) s left"; }
 {
@@ -65,18 +73,31 @@ stage() { tar -czf "$OUT/results.tgz" -C "$R" .; echo "== $(date -u +%T) $1; $(l
   MELD=(); [ -f wheels/meld/dev_sent_emo.csv ] && MELD=(--meld-dir wheels/meld)
   $PY -c "import torch, av; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'av', av.__version__)"
   if want clips; then stage "clips"
-    timeout "$(cap 80)" $PY -u bench/epoch_cost.py --clips "$N" --unique "$U" --root /tmp/meldsize --only-generate "${TOK[@]}"; fi
+    timeout "$(cap 80)" $PY -u bench/epoch_cost.py --clips "$N" --unique "$U" --root /tmp/meldsize --only-generate "${TOK[@]}"
+    timeout "$(cap 60)" $PY -u bench/epoch_cost.py --clips $(( N < 480 ? N : 480 )) --unique $(( U < 48 ? U : 48 )) \
+      --root /tmp/meldsize-ultrafast --preset ultrafast \
+      --only-generate "${TOK[@]}"; fi
+  if want scaling; then stage "how far the cores scale"
+    timeout "$(cap 100)" $PY -u bench/cpu_scaling.py --data-dir /tmp/meldsize --procs 1 8 "$W" --seconds 4 --out "$R/cpu_scaling.json"; fi
+  if want skip; then stage "skipping frames"
+    timeout "$(cap 70)" $PY -u bench/skip_frames.py --clips 16 --repeats 2 --root /tmp/skipclips --out "$R/skip_frames.json"; fi
   if want first; then stage "first batch"
     timeout "$(cap 100)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
       "${TOK[@]}" --out "$R/first_batch_late.json"
     timeout "$(cap 70)" $PY -u bench/first_batch.py --data-dir /tmp/meldsize --rows 320 --workers "$W" --batch-size 32 --late-import \
       --split-batches 1 --preload package "${TOK[@]}" --out "$R/first_batch_package.json"; fi
+  POOL=(--rows $(( N < 480 ? N : 480 )) --workers "$W" --batch-size 32 --modes handover threads processes --cold --budget 110 "${TOK[@]}")
+  if want pool; then stage "decode pool"
+    timeout "$(cap 120)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize "${POOL[@]}" --out "$R/decode_pool.json"; fi
+  if want before && [ -d wheels/before/mm_sentiment ]; then stage "decode pool, the package before (wheels/before)"
+    PYTHONPATH="$PWD/wheels/before:$PYTHONPATH" timeout "$(cap 120)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize "${POOL[@]}" \
+      --out "$R/decode_pool_before.json"; fi
+  if want ultra; then stage "decode pool, ultrafast clips"
+    timeout "$(cap 100)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize-ultrafast "${POOL[@]}" --out "$R/decode_pool_ultrafast.json"; fi
   if want epoch; then stage "epoch cost"
     timeout "$(cap 185)" $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" --stage-seconds 20 \
       "${TOK[@]}" "${CEIL[@]}" ${EPOCH_ARGS:-} --out "$R/epoch_cost.json"; fi
-  if want pool; then stage "decode pool"
-    timeout "$(cap 180)" $PY -u bench/decode_pool.py --data-dir /tmp/meldsize --rows 480 --workers "$W" --batch-size 32 \
-      --modes handover threads processes --cold --budget 150 "${TOK[@]}" --out "$R/decode_pool.json"
+  if want extract; then stage "extraction with each pool alone"
     for p in processes threads; do
       timeout "$(cap 60)" $PY -u bench/epoch_cost.py --data-dir /tmp/meldsize --workers "$W" --pool $p --only-extract \
         "${TOK[@]}" --out "$R/extract_$p.json"

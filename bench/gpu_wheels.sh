@@ -6,7 +6,8 @@
 #   source, samples and copied libraries it ships, about 30 MB), fastcore (the lessons' tests), the offline text
 #   encoder with its weights as int8 and one scale per row (20 MB instead of 90; bench/minilm_int8.py, which
 #   gpu_session.sh runs again there to turn them back into float32), its tokenizer files, MELD's dev label file (for bench/text_padding.py; carried, never committed)
-#   and the GPU ceilings to compare with.
+#   and the GPU ceilings to compare with; and wheels/before/mm_sentiment, the package as it was before lesson 2c
+#   skipped frames and kept one scaler per thread (commit d374d94), for gpu_session.sh's stage `before`.
 # Run here (package registries reachable), then pass carry=["wheels"] to the device call of bench/gpu_session.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,7 @@ TOK=$($PY -c "from mm_sentiment.data import default_text_model; print(default_te
 CEIL=../shared/measurements/gpu-ceiling-h100.json
 [ -f "$CEIL" ] && cp "$CEIL" wheels/
 $PY bench/minilm_int8.py pack "$TOK" wheels/minilm
+mkdir -p wheels/before && git archive d374d94 mm_sentiment | tar -x -C wheels/before
 rm -rf "$T"
 ls -la wheels wheels/minilm
 du -sh wheels

@@ -20,6 +20,7 @@ from itertools import chain
 from pathlib import Path
 
 import av
+from av.video.reformatter import VideoReformatter
 import numpy as np
 import pandas as pd
 import torch
@@ -33,11 +34,12 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES', 'POOLS',
            'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
-           'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel',
-           'decode_audio', 'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser',
-           'collate_meld', 'join_parts', 'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding',
-           'top_level_imports', 'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share',
-           'SplitBatches', 'merge_parts', 'pin_batch', 'ThreadBatches', 'HandoverBatches']
+           'display_ranks', 'decoded_frames', 'rgb_frame', 'decode_frames', 'KineticsClipTransform', 'frame_samples',
+           'downmix_weights', 'mel_transform', 'log_mel', 'decode_audio', 'SkippedSample', 'MELDDataset',
+           'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'join_parts', 'MELDLoader',
+           'default_workers', 'make_dataloader', 'trim_text_padding', 'top_level_imports', 'worker_preload',
+           'worker_context', 'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts', 'pin_batch',
+           'ThreadBatches', 'HandoverBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -108,34 +110,58 @@ def frame_indices(n_available: int, n_frames: int) -> np.ndarray:
     if n_available < 1: raise ValueError('a clip with no frames has nothing to sample')
     return np.minimum(((np.arange(n_frames) + 0.5) * n_available / n_frames).astype(int), n_available - 1)
 
-# %% ../nbs/02c_dataset.ipynb #d332d151
-_decoding = threading.local()       # per thread: how many threads its video decoders get (set by the loaders below)
+# %% ../nbs/02c_dataset.ipynb #9fe30c6d
+def display_ranks(packets: list) -> dict | None:
+    "Each packet's place in display order, keyed by its timestamp; None where timestamps are missing or repeat."
+    pts = [p.pts for p in packets]
+    if None in pts or len(set(pts)) < len(pts): return None
+    return {t: k for k, t in enumerate(sorted(pts))}
 
-def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] = (128, 171)) -> np.ndarray:
-    "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, upright, resized to `size` (H, W)."
-    wanted = frame_indices(len(clip.video_packets), n_frames)
-    need = Counter(wanted.tolist())
-    out, last, i = [], None, 0
+# %% ../nbs/02c_dataset.ipynb #d1fc04d9
+_decoding = threading.local()       # per thread: its decoders' thread count (set by the loaders below), its scaler (`rgb_frame`)
+_SKIPS_NONREF = {'h264', 'hevc'}     # decoders checked (below) to honour `skip_frame` packet by packet
+
+def decoded_frames(clip: DemuxedClip, wanted: set):
+    "Yield (display position, frame) up to the last position in `wanted`; frames nothing refers to are not decoded unless wanted."
     ctx = clip.video.codec_context
     ctx.thread_type = 'AUTO'
     ctx.thread_count = getattr(_decoding, 'threads', 0)      # 0: FFmpeg's choice, a thread per core
-    def take(frame):
-        nonlocal i, last
-        if i in need:
-            turn = int(frame.rotation or 0) % 360 // 90      # a phone's display matrix: quarter turns counter-clockwise
-            h, w = size[::-1] if turn % 2 else size            # a sideways frame: resized sideways, then turned upright
-            last = np.ascontiguousarray(np.rot90(frame.to_ndarray(width=w, height=h, format='rgb24', interpolation='AREA'), turn))
-            out.extend([last] * need[i])
-        i += 1
+    rank = display_ranks(clip.video_packets)
+    skip = rank is not None and ctx.name in _SKIPS_NONREF
+    last, counted = max(wanted), 0
+    for pkt in (*clip.video_packets, None):                     # None: drain the frames still inside the decoder
+        if skip and pkt is not None: ctx.skip_frame = 'DEFAULT' if rank[pkt.pts] in wanted else 'NONREF'
+        for frame in ctx.decode(pkt):
+            k = rank[frame.pts] if rank and frame.pts in rank else counted
+            counted += 1
+            yield k, frame
+            if k >= last: return
+
+# %% ../nbs/02c_dataset.ipynb #c8ec7d02
+def rgb_frame(frame: av.VideoFrame, height: int, width: int) -> np.ndarray:
+    "`frame` as (height, width, 3) uint8 RGB, scaled by FFmpeg's area filter with this thread's one scaler."
+    scaler = getattr(_decoding, 'scaler', None)
+    if scaler is None: scaler = _decoding.scaler = VideoReformatter()
+    return scaler.reformat(frame, width=width, height=height, format='rgb24', interpolation='AREA',
+                           threads=getattr(_decoding, 'threads', 0)).to_ndarray()
+
+# %% ../nbs/02c_dataset.ipynb #d332d151
+def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] = (128, 171)) -> np.ndarray:
+    "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, upright, resized to `size` (H, W)."
+    wanted = frame_indices(len(clip.video_packets), n_frames).tolist()
+    keep, got = set(wanted), {}
     try:
-        for pkt in clip.video_packets:
-            for frame in ctx.decode(pkt): take(frame)
-        for frame in ctx.decode(None): take(frame)
+        for k, frame in decoded_frames(clip, keep):
+            if k not in keep or k in got: continue
+            turn = int(frame.rotation or 0) % 360 // 90          # a phone's display matrix: quarter turns counter-clockwise
+            h, w = size[::-1] if turn % 2 else size                # a sideways frame: resized sideways, then turned upright
+            got[k] = np.ascontiguousarray(np.rot90(rgb_frame(frame, h, w), turn))
     except av.FFmpegError as e:
-        if not out: raise ClipError('undecodable video', f'{clip.path.name}: {e}') from None
-    if not out: raise ClipError('no video frames', clip.path.name)
-    out += [out[-1]] * (n_frames - len(out))                   # fewer frames than packets: hold the last one
-    return np.stack(out[:n_frames])
+        if not got: raise ClipError('undecodable video', f'{clip.path.name}: {e}') from None
+    if not got: raise ClipError('no video frames', clip.path.name)
+    picks, held = [], got[min(got)]
+    for k in wanted: held = got.get(k, held); picks.append(held)    # a frame the decoder lost: the one before it
+    return np.stack(picks)
 
 # %% ../nbs/02c_dataset.ipynb #602591db
 KINETICS_MEAN, KINETICS_STD = (0.43216, 0.394666, 0.37645), (0.22803, 0.22145, 0.216989)

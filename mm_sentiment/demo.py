@@ -115,15 +115,17 @@ class DemoConfig:
     min_per_class: int = 2      # each emotion appears at least this often in each split (when it fits)
     crf: int = 28               # x264 quality (lower is better and larger)
     seed: int = 0
+    preset: str = 'ultrafast'   # x264 speed preset: 'ultrafast' writes no B-frames, 'medium' (x264's default) does
 
     def sizes(self) -> dict: return {'train': self.n_train, 'dev': self.n_dev, 'test': self.n_test}
     def fingerprint(self) -> str:
         "A short hash of the configuration and the generator version."
-        blob = json.dumps({'v': GENERATOR_VERSION, **asdict(self)}, sort_keys=True)
+        fields = {k: v for k, v in asdict(self).items() if (k, v) != ('preset', 'ultrafast')}   # sets made before `preset` keep their name
+        blob = json.dumps({'v': GENERATOR_VERSION, **fields}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 MELD_SIZE = DemoConfig(n_train=9989, n_dev=1109, n_test=2610, width=1280, height=720,
-                       fps_choices=('24000/1001',), crf=23)
+                       fps_choices=('24000/1001',), crf=23, preset='medium')
 
 # %% ../nbs/02b_demo_data.ipynb #8d8dd36b
 def _split_rng(cfg: DemoConfig, split: str, *more: int) -> np.random.Generator:
@@ -228,7 +230,7 @@ def render_frames(sig: Signature, n_frames: int, fps: float, width: int, height:
 # %% ../nbs/02b_demo_data.ipynb #0e0d5d56
 #| code-fold: true
 def encode_mp4(path: str | Path, frames=None, fps=24, audio: np.ndarray | None = None,
-               sample_rate: int = 48000, crf: int = 28, faststart: bool = False) -> Path:
+               sample_rate: int = 48000, crf: int = 28, faststart: bool = False, preset: str = 'ultrafast') -> Path:
     "Encode RGB `frames` (an iterable of HxWx3 uint8) and/or `audio` ((channels, samples) float32) to an mp4, atomically."
     path = Path(path)
     tmp = path.with_name(path.name + '.part')
@@ -237,7 +239,7 @@ def encode_mp4(path: str | Path, frames=None, fps=24, audio: np.ndarray | None =
         frames = iter(frames) if frames is not None else None
         first = next(frames, None) if frames is not None else None
         if first is not None:
-            v = out.add_stream('libx264', rate=Fraction(fps), options={'preset': 'ultrafast', 'crf': str(crf)})
+            v = out.add_stream('libx264', rate=Fraction(fps), options={'preset': preset, 'crf': str(crf)})
             v.height, v.width = first.shape[:2]
             v.pix_fmt = 'yuv420p'
         if audio is not None:
@@ -260,7 +262,7 @@ def _pitch_factor(speaker: str) -> float:
     "Each speaker has a voice of their own: a fixed pitch factor between 0.8 and 1.25."
     return 0.8 + 0.45 * (int(hashlib.md5(speaker.encode()).hexdigest(), 16) % 1000) / 1000
 
-def write_clip(path: str | Path, row: dict, width: int, height: int, crf: int = 28) -> Path:
+def write_clip(path: str | Path, row: dict, width: int, height: int, crf: int = 28, preset: str = 'ultrafast') -> Path:
     "Render and encode the clip planned in `row` (from `plan_split`) to `path`."
     rng = np.random.default_rng(row['clip_seed'])
     fps, seconds, sr = Fraction(row['fps']), row['seconds'], row['sample_rate']
@@ -268,7 +270,7 @@ def write_clip(path: str | Path, row: dict, width: int, height: int, crf: int = 
     n_frames = max(1, int(round(seconds * fps)))
     mouth = env[(np.arange(n_frames) / float(fps) * sr).astype(int).clip(0, len(env) - 1)]
     frames = render_frames(SIGNATURES[row['shown']['video']], n_frames, float(fps), width, height, rng, mouth)
-    return encode_mp4(path, frames, fps, np.repeat(voice[None], row['channels'], axis=0), sr, crf)
+    return encode_mp4(path, frames, fps, np.repeat(voice[None], row['channels'], axis=0), sr, crf, preset=preset)
 
 # %% ../nbs/02b_demo_data.ipynb #dcfcaf23
 #| code-fold: true
@@ -295,7 +297,7 @@ def make_demo_dataset(root: str | Path, cfg: DemoConfig = DemoConfig(), workers:
             plans[split] = plan_split(cfg, split)
             _write_split_csv(build/s.csv, plans[split])
             (build/s.clips).mkdir()
-            jobs += [(build/s.clips/f"dia{r['Dialogue_ID']}_utt{r['Utterance_ID']}.mp4", r, cfg.width, cfg.height, cfg.crf)
+            jobs += [(build/s.clips/f"dia{r['Dialogue_ID']}_utt{r['Utterance_ID']}.mp4", r, cfg.width, cfg.height, cfg.crf, cfg.preset)
                      for r in plans[split]]
         workers = workers or min(os.cpu_count() or 1, 8)
         bar = dict(total=len(jobs), desc='demo clips', disable=not progress, unit='clip')
