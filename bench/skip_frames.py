@@ -11,7 +11,9 @@ the cores when every core decodes), each clip in turn, the two ways alternating:
   before lesson 2c's `decoded_frames` (written out here, the baseline measured in the same run);
 - `skipping`: `decode_frames` now (non-reference frames that are not picked are skipped; it stops at the
   last picked frame);
-- and a whole `MELDDataset.__getitem__` (video, audio, text) with skipping turned off and on.
+- and a whole `MELDDataset.__getitem__` (video, audio, text) with skipping turned off and on;
+- opening the file: `av.open` as PyAV does it (its probe decodes each stream's first frames) and as `demux_clip`
+  does it (`PROBE_OPTIONS`: the probe decodes nothing).
 
 Prints the machine and, per preset: frames per clip, frames decoded, median ms per clip each way and the
 ratios, the frames compared pixel for pixel. No result is asserted.
@@ -32,7 +34,9 @@ import numpy as np
 import torch
 
 from mm_sentiment import data
-from mm_sentiment.data import MELDDataset, decode_frames, decoded_frames, demux_clip, frame_indices, rgb_frame, set_decoder_threads
+import av
+
+from mm_sentiment.data import PROBE_OPTIONS, MELDDataset, decode_frames, decoded_frames, demux_clip, frame_indices, rgb_frame, set_decoder_threads
 from mm_sentiment.demo import MELD_SIZE, make_demo_dataset
 
 SIZE = (128, 171)
@@ -63,7 +67,7 @@ def clips_for(root: Path, preset: str, n: int) -> Path:
 def measure(folder: Path, repeats: int) -> dict:
     ds = MELDDataset.from_split(folder, 'train', n_frames=16)
     paths = [ds.clip_path(i) for i in range(len(ds))]
-    t = {k: [] for k in ('plain', 'skipping', 'item_plain', 'item_skipping')}
+    t = {k: [] for k in ('plain', 'skipping', 'item_plain', 'item_skipping', 'open_probe', 'open')}
     frames = decoded = 0; same = True
     for _ in range(repeats):
         for i, p in enumerate(paths):
@@ -74,6 +78,8 @@ def measure(folder: Path, repeats: int) -> dict:
             same &= np.array_equal(a, b)
             with patch.object(data, '_SKIPS_NONREF', set()): t['item_plain'].append(timed(lambda: ds[i])[0])
             t['item_skipping'].append(timed(lambda: ds[i])[0])
+            t['open_probe'].append(timed(lambda: av.open(str(p)).close())[0])
+            t['open'].append(timed(lambda: av.open(str(p), options=PROBE_OPTIONS).close())[0])
     for p in paths:
         with demux_clip(p, audio=False) as c:
             frames += len(c.video_packets)
@@ -82,6 +88,13 @@ def measure(folder: Path, repeats: int) -> dict:
     return {'clips': len(paths), 'frames_per_clip': round(frames / len(paths), 1), 'decoded_per_clip': round(decoded / len(paths), 1),
             'same_frames': bool(same), 'ms': ms, 'video_ratio': round(ms['plain'] / ms['skipping'], 3),
             'item_ratio': round(ms['item_plain'] / ms['item_skipping'], 3)}
+
+
+def show(preset: str, r: dict):
+    m = r['ms']
+    print(f"{preset:10} {r['frames_per_clip']:6.1f} {r['decoded_per_clip']:7.1f} {m['plain']:8.1f} ms {m['skipping']:6.1f} ms "
+          f"{r['video_ratio']:5.2f}x {m['item_plain']:7.1f} ms {m['item_skipping']:6.1f} ms {r['item_ratio']:5.2f}x  "
+          f"{m['open_probe']:6.2f} ms {m['open']:5.2f} ms  {r['same_frames']}", flush=True)
 
 
 def main():
@@ -97,13 +110,11 @@ def main():
     res = {'machine': {'cpu': cpu, 'cores': os.cpu_count(), 'torch': torch.__version__, 'python': platform.python_version()}, 'presets': {}}
     print(f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}; one decoding thread", flush=True)
     print(f"{'preset':10} {'frames':>6} {'decoded':>7} {'video plain':>11} {'skipping':>9} {'ratio':>6} "
-          f"{'item plain':>10} {'skipping':>9} {'ratio':>6}  same frames", flush=True)
+          f"{'item plain':>10} {'skipping':>9} {'ratio':>6}  {'open: probe':>11} {'none':>8}  same frames", flush=True)
     for preset in args.presets:
         t = time.perf_counter(); folder = clips_for(args.root, preset, args.clips); made = time.perf_counter() - t
         r = res['presets'][preset] = {'generated_s': round(made, 1), **measure(folder, args.repeats)}
-        m = r['ms']
-        print(f"{preset:10} {r['frames_per_clip']:6.1f} {r['decoded_per_clip']:7.1f} {m['plain']:8.1f} ms {m['skipping']:6.1f} ms "
-              f"{r['video_ratio']:5.2f}x {m['item_plain']:7.1f} ms {m['item_skipping']:6.1f} ms {r['item_ratio']:5.2f}x  {r['same_frames']}", flush=True)
+        show(preset, r)
         if args.out: args.out.parent.mkdir(parents=True, exist_ok=True); args.out.write_text(json.dumps(res, indent=1))
 
 

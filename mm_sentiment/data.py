@@ -32,8 +32,8 @@ from .meld import EMOTIONS, SENTIMENTS, read_meld_csv, split_paths
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES', 'POOLS',
-           'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
+__all__ = ['log', 'PROBE_OPTIONS', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES',
+           'POOLS', 'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
            'display_ranks', 'decoded_frames', 'rgb_frame', 'decode_frames', 'KineticsClipTransform', 'frame_samples',
            'downmix_weights', 'mel_transform', 'log_mel', 'decode_audio', 'SkippedSample', 'MELDDataset',
            'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'join_parts', 'MELDLoader',
@@ -58,6 +58,8 @@ def load_tokenizer(name_or_path: str | Path | None = None):
                       f'(text model None, or the folder {default_text_model()}).') from e
 
 # %% ../nbs/02c_dataset.ipynb #cf77b321
+PROBE_OPTIONS = {'skip_frame': 'all'}    # for the decoders that `av.open` runs to probe each stream: decode nothing
+
 class ClipError(Exception):
     "A clip that cannot be used. `kind` is a short category for reports; the message has the details."
     def __init__(self, kind: str, detail: str = ''):
@@ -83,7 +85,7 @@ def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> Demu
     path = Path(path)
     if not path.is_file(): raise ClipError('missing file', str(path))
     if path.stat().st_size == 0: raise ClipError('empty file', f'{path.name} has 0 bytes')
-    try: container = av.open(str(path))
+    try: container = av.open(str(path), options=PROBE_OPTIONS)
     except (av.FFmpegError, UnicodeDecodeError) as e: raise ClipError('unreadable file', f'{path.name}: {e}') from None
     vs = container.streams.video[0] if container.streams.video else None
     as_ = container.streams.audio[0] if container.streams.audio else None
@@ -122,20 +124,19 @@ _decoding = threading.local()       # per thread: its decoders' thread count (se
 _SKIPS_NONREF = {'h264', 'hevc'}     # decoders checked (below) to honour `skip_frame` packet by packet
 
 def decoded_frames(clip: DemuxedClip, wanted: set):
-    "Yield (display position, frame) up to the last position in `wanted`; frames nothing refers to are not decoded unless wanted."
+    "Yield (display position, frame) for the clip's frames; frames nothing refers to are not decoded unless in `wanted`."
     ctx = clip.video.codec_context
     ctx.thread_type = 'AUTO'
     ctx.thread_count = getattr(_decoding, 'threads', 0)      # 0: FFmpeg's choice, a thread per core
     rank = display_ranks(clip.video_packets)
     skip = rank is not None and ctx.name in _SKIPS_NONREF
-    last, counted = max(wanted), 0
+    counted = 0
     for pkt in (*clip.video_packets, None):                     # None: drain the frames still inside the decoder
         if skip and pkt is not None: ctx.skip_frame = 'DEFAULT' if rank[pkt.pts] in wanted else 'NONREF'
         for frame in ctx.decode(pkt):
             k = rank[frame.pts] if rank and frame.pts in rank else counted
             counted += 1
             yield k, frame
-            if k >= last: return
 
 # %% ../nbs/02c_dataset.ipynb #c8ec7d02
 def rgb_frame(frame: av.VideoFrame, height: int, width: int) -> np.ndarray:
