@@ -1,11 +1,12 @@
-"""How far a machine's cores scale: decoding clips, and plain arithmetic, in 1, 2, 4 ... N processes at once.
+"""How far a machine's cores scale: decoding clips, memory copies and plain arithmetic, in 1, 2, 4 ... N processes at once.
 
-    python bench/cpu_scaling.py [--data-dir DIR] [--procs 1 2 4 8 16] [--seconds 6] [--out FILE]
+    python bench/cpu_scaling.py [--data-dir DIR] [--procs 1 2 4 8 16] [--seconds 6] [--kinds arith memory decode] [--out FILE]
 
 Why: on the lent H100 machine (16 cores) PyAV decoded 10 clips/s in one thread and only ~40 in 15
 threads or 15 processes: about 4x, whatever the pool (bench/RESULTS.md). Whether that is the machine
 (a CPU quota, cores that are hyperthreads of each other, a shared host) or the work (memory bandwidth,
-caches) shows by running, in N processes started together behind a barrier:
+caches) shows by running, in N processes started together behind a barrier (spawned; the decoders forked
+from a fork server that imported PyAV and torch once, so that their start is not timed):
 
 - `decode`: lesson 2c's `decode_frames` + `decode_audio` over the clips of DIR's train split (one decoding
   thread each), as a worker does;

@@ -19,7 +19,8 @@
 #          end-to-end loop (fp32, bf16), the cache epoch, the 20-epoch projection (each epoch cut at 20 s and projected);
 # pool:    bench/decode_pool.py --cold: first batch and clips/s, lesson 2c's handover against threads and worker
 #          processes alone, each in a fresh process (its fork server started from nothing), 480 rows of `medium` clips;
-# before:  the same with the package as it was before frames were skipped and each thread kept one scaler
+# before:  the same with the package as it was before frames were skipped, each thread kept one scaler and the probe
+#          of av.open stopped decoding
 #          (wheels/before, from bench/gpu_wheels.sh);
 # ultra:   stage pool's runs on the `ultrafast` clips (runs 5 and 6: processes 41.4 clips/s, threads 25.3);
 # extract: the extraction of stage epoch again with processes alone and with threads alone;

@@ -7,7 +7,8 @@
 #   encoder with its weights as int8 and one scale per row (20 MB instead of 90; bench/minilm_int8.py, which
 #   gpu_session.sh runs again there to turn them back into float32), its tokenizer files, MELD's dev label file (for bench/text_padding.py; carried, never committed)
 #   and the GPU ceilings to compare with; and wheels/before/mm_sentiment, the package as it was before lesson 2c
-#   skipped frames and kept one scaler per thread (commit d374d94), for gpu_session.sh's stage `before`.
+#   skipped frames, kept one scaler per thread and stopped the probe of av.open decoding (commit d374d94), for
+#   gpu_session.sh's stage `before`.
 # Run here (package registries reachable), then pass carry=["wheels"] to the device call of bench/gpu_session.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
