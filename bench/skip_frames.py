@@ -9,8 +9,8 @@ the cores when every core decodes), each clip in turn, the two ways alternating:
 
 - `plain`: every frame decoded and the 16 picked ones converted (by the same `rgb_frame`), as `decode_frames` did
   before lesson 2c's `decoded_frames` (written out here, the baseline measured in the same run);
-- `skipping`: `decode_frames` now (non-reference frames that are not picked are skipped; it stops at the
-  last picked frame);
+- `skipping`: `decode_frames` now (non-reference frames that are not picked are skipped; it decodes to the
+  end, as a first version that stopped at the last picked frame deadlocked once: bench/RESULTS.md);
 - and a whole `MELDDataset.__getitem__` (video, audio, text) with skipping turned off and on;
 - opening the file: `av.open` as PyAV does it (its probe decodes each stream's first frames) and as `demux_clip`
   does it (`PROBE_OPTIONS`: the probe decodes nothing).

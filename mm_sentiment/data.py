@@ -34,12 +34,12 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'PROBE_OPTIONS', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES',
            'POOLS', 'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
-           'display_ranks', 'decoded_frames', 'rgb_frame', 'decode_frames', 'KineticsClipTransform', 'frame_samples',
-           'downmix_weights', 'mel_transform', 'log_mel', 'decode_audio', 'SkippedSample', 'MELDDataset',
-           'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'join_parts', 'MELDLoader',
-           'default_workers', 'make_dataloader', 'trim_text_padding', 'top_level_imports', 'worker_preload',
-           'worker_context', 'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts', 'pin_batch',
-           'ThreadBatches', 'HandoverBatches']
+           'display_ranks', 'decoded_frames', 'rgb_frame', 'upright_rgb', 'decode_frames', 'KineticsClipTransform',
+           'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel', 'decode_audio', 'SkippedSample',
+           'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'join_parts',
+           'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding', 'top_level_imports',
+           'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts',
+           'pin_batch', 'ThreadBatches', 'HandoverBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -146,6 +146,13 @@ def rgb_frame(frame: av.VideoFrame, height: int, width: int) -> np.ndarray:
     return scaler.reformat(frame, width=width, height=height, format='rgb24', interpolation='AREA',
                            threads=getattr(_decoding, 'threads', 0)).to_ndarray()
 
+# %% ../nbs/02c_dataset.ipynb #1b0b0775
+def upright_rgb(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
+    "`frame` as upright (H, W, 3) uint8 RGB of `size` (H, W): a frame stored on its side (a display rotation) is resized on its side, then turned."
+    turn = int(frame.rotation or 0) % 360 // 90              # a phone's display matrix: quarter turns counter-clockwise
+    h, w = size[::-1] if turn % 2 else size
+    return np.ascontiguousarray(np.rot90(rgb_frame(frame, h, w), turn))
+
 # %% ../nbs/02c_dataset.ipynb #d332d151
 def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] = (128, 171)) -> np.ndarray:
     "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, upright, resized to `size` (H, W)."
@@ -154,9 +161,7 @@ def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] =
     try:
         for k, frame in decoded_frames(clip, keep):
             if k not in keep or k in got: continue
-            turn = int(frame.rotation or 0) % 360 // 90          # a phone's display matrix: quarter turns counter-clockwise
-            h, w = size[::-1] if turn % 2 else size                # a sideways frame: resized sideways, then turned upright
-            got[k] = np.ascontiguousarray(np.rot90(rgb_frame(frame, h, w), turn))
+            got[k] = upright_rgb(frame, size)
     except av.FFmpegError as e:
         if not got: raise ClipError('undecodable video', f'{clip.path.name}: {e}') from None
     if not got: raise ClipError('no video frames', clip.path.name)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding
+from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb
 from .demo import encode_mp4
 from .devices import batch_for_device, resolve_device, text_length_multiple
 from .meld import EMOTIONS, SENTIMENTS
@@ -153,11 +153,12 @@ def cut_utterances(video, lines: list[dict], out_dir, size: tuple[int, int] = (1
         clip = demux_clip(video, audio=False)
     with clip:
         fps, frames = float(clip.video.average_rate or 25), [[] for _ in lines]
-        ctx = clip.video.codec_context
-        for frame in (f for p in [*clip.video_packets, None] for f in ctx.decode(p)):
-            hits = [i for i, l in enumerate(lines) if l['start'] <= frame.time < l['end']]
+        ctx, base = clip.video.codec_context, clip.video.time_base
+        for n, frame in enumerate(f for p in [*clip.video_packets, None] for f in ctx.decode(p)):
+            t = float(frame.pts * base) if frame.pts is not None else n / fps    # frames drained at the end carry no time base
+            hits = [i for i, l in enumerate(lines) if l['start'] <= t < l['end']]
             if hits:
-                img = frame.to_ndarray(width=size[1], height=size[0], format='rgb24')
+                img = upright_rgb(frame, size)                  # a phone's sideways frames upright: the clip written carries no rotation
                 for i in hits: frames[i].append(img)
         wave = decode_audio(clip, 16000) if clip.audio is not None else None
     paths = []
