@@ -14,7 +14,7 @@ import sys
 import threading
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from itertools import chain
 from pathlib import Path
@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 __all__ = ['log', 'PROBE_OPTIONS', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES',
            'POOLS', 'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
            'display_ranks', 'decoded_frames', 'rgb_frame', 'upright_rgb', 'decode_frames', 'KineticsClipTransform',
-           'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel', 'decode_audio', 'SkippedSample',
-           'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld', 'join_parts',
-           'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding', 'top_level_imports',
+           'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel', 'decode_audio', 'damage_packets',
+           'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld',
+           'join_parts', 'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding', 'top_level_imports',
            'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts',
            'pin_batch', 'ThreadBatches', 'HandoverBatches']
 
@@ -76,6 +76,11 @@ class DemuxedClip:
     video_packets: list
     audio_packets: list
     truncated: bool = False
+    damaged: list = field(default_factory=list)        # (stream type, FFmpeg's error) for each packet a decoder refused
+    def nothing_decoded(self, stream: str, empty: str) -> ClipError:
+        "The error for a `stream` ('video', 'audio') that gave nothing: its decoder's first refusal, else `empty`."
+        refused = [e for kind, e in self.damaged if kind == stream]
+        return ClipError(f'undecodable {stream}', f'{self.path.name}: {refused[0]}') if refused else ClipError(empty, self.path.name)
     def close(self): self.container.close()
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
@@ -124,19 +129,27 @@ _decoding = threading.local()       # per thread: its decoders' thread count (se
 _SKIPS_NONREF = {'h264', 'hevc'}     # decoders checked (below) to honour `skip_frame` packet by packet
 
 def decoded_frames(clip: DemuxedClip, wanted: set):
-    "Yield (display position, frame) for the clip's frames; frames nothing refers to are not decoded unless in `wanted`."
+    """Yield (display position, frame) for the clip's usable frames. Frames nothing refers to are not decoded unless in `wanted`;
+    a packet the decoder refuses goes to `clip.damaged`, and the frames decoded after it until the next keyframe are not used."""
     ctx = clip.video.codec_context
     ctx.thread_type = 'AUTO'
     ctx.thread_count = getattr(_decoding, 'threads', 0)      # 0: FFmpeg's choice, a thread per core
     rank = display_ranks(clip.video_packets)
     skip = rank is not None and ctx.name in _SKIPS_NONREF
-    counted = 0
+    counted, broken, tainted, pending = 0, False, set(), set()  # tainted: frames predicted from a lost one; pending: sent, not out
     for pkt in (*clip.video_packets, None):                     # None: drain the frames still inside the decoder
-        if skip and pkt is not None: ctx.skip_frame = 'DEFAULT' if rank[pkt.pts] in wanted else 'NONREF'
-        for frame in ctx.decode(pkt):
+        if pkt is not None:
+            if skip: ctx.skip_frame = 'DEFAULT' if rank[pkt.pts] in wanted else 'NONREF'
+            if pkt.is_keyframe: broken = False
+            pending.add(pkt.pts)
+        try: frames = ctx.decode(pkt)
+        except av.FFmpegError as e:                              # decoding threads report a refusal packets later: all pending are suspect
+            clip.damaged.append(('video', str(e))); broken = True; tainted |= pending; continue
+        if broken and pkt is not None: tainted.add(pkt.pts)
+        for frame in frames:
             k = rank[frame.pts] if rank and frame.pts in rank else counted
-            counted += 1
-            yield k, frame
+            counted += 1; pending.discard(frame.pts)
+            if frame.pts not in tainted: yield k, frame
 
 # %% ../nbs/02c_dataset.ipynb #c8ec7d02
 def rgb_frame(frame: av.VideoFrame, height: int, width: int) -> np.ndarray:
@@ -157,16 +170,17 @@ def upright_rgb(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
 def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] = (128, 171)) -> np.ndarray:
     "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, upright, resized to `size` (H, W)."
     wanted = frame_indices(len(clip.video_packets), n_frames).tolist()
-    keep, got = set(wanted), {}
-    try:
-        for k, frame in decoded_frames(clip, keep):
-            if k not in keep or k in got: continue
-            got[k] = upright_rgb(frame, size)
-    except av.FFmpegError as e:
-        if not got: raise ClipError('undecodable video', f'{clip.path.name}: {e}') from None
-    if not got: raise ClipError('no video frames', clip.path.name)
+    keep, got, last = set(wanted), {}, None                           # last: (position, frame) of the latest frame decoded
+    for k, frame in decoded_frames(clip, keep):
+        if last is not None and k > last[0] + 1:                      # places between it and this frame were lost: they show it
+            for j in keep - got.keys() & set(range(last[0] + 1, k)): got[j] = upright_rgb(last[1], size)
+        if k in keep and k not in got: got[k] = upright_rgb(frame, size)
+        last = (k, frame)
+    if last is None: raise clip.nothing_decoded('video', 'no video frames')
+    for j in keep - got.keys():
+        if j > last[0]: got[j] = upright_rgb(last[1], size)          # lost at the end: the last frame decoded
     picks, held = [], got[min(got)]
-    for k in wanted: held = got.get(k, held); picks.append(held)    # a frame the decoder lost: the one before it
+    for k in wanted: held = got.get(k, held); picks.append(held)     # lost before the first frame decoded: the first pick
     return np.stack(picks)
 
 # %% ../nbs/02c_dataset.ipynb #602591db
@@ -232,22 +246,39 @@ def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
 def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
     "The clip's audio track as mono float32 at `sample_rate`: FFmpeg decodes, its weights mix, torchaudio resamples."
     ctx, runs = clip.audio.codec_context, []
-    try:
-        for pkt in [*clip.audio_packets, None]:
-            for frame in ctx.decode(pkt):
-                key = (frame.layout.name, frame.sample_rate, frame.format.name)
-                if not runs or runs[-1][0] != key: runs.append((key, av.AudioFifo()))
-                frame.pts = None                                # one frame after another: no timestamp checks
-                runs[-1][1].write(frame)
-    except av.FFmpegError as e:
-        if not runs: raise ClipError('undecodable audio', f'{clip.path.name}: {e}') from None
+    for pkt in [*clip.audio_packets, None]:
+        try: frames = ctx.decode(pkt)
+        except av.FFmpegError as e: clip.damaged.append(('audio', str(e))); continue     # a damaged packet: on to the next
+        for frame in frames:
+            key = (frame.layout.name, frame.sample_rate, frame.format.name)
+            if not runs or runs[-1][0] != key: runs.append((key, av.AudioFifo()))
+            frame.pts = None                                    # one frame after another: no timestamp checks
+            runs[-1][1].write(frame)
     parts = []
     for (layout, rate, _), fifo in runs:
         if not fifo.samples: continue
         mono = downmix_weights(layout) @ torch.from_numpy(frame_samples(fifo.read()))
         parts.append(_resampler(rate, sample_rate)(mono) if rate != sample_rate else mono)
-    if not parts: raise ClipError('no audio samples', clip.path.name)
+    if not parts: raise clip.nothing_decoded('audio', 'no audio samples')
     return torch.cat(parts).numpy()
+
+# %% ../nbs/02c_dataset.ipynb #2c54aeb2
+def damage_packets(src, dst, video=(), audio=(), nbytes: int = 200, seed: int = 0) -> Path:
+    "A copy of `src` with `nbytes` random bytes written over the middle of the video and audio packets numbered in `video`, `audio`."
+    rng = np.random.default_rng(seed)
+    with av.open(str(src)) as inp, av.open(str(dst), 'w') as out:
+        streams, seen = {s.index: out.add_stream_from_template(s) for s in inp.streams}, Counter()
+        for p in inp.demux():
+            if not p.size: continue
+            kind, target = p.stream.type, streams[p.stream.index]
+            if seen[kind] in {'video': video, 'audio': audio}[kind]:
+                b = bytearray(bytes(p)); at = max(0, len(b) // 2 - nbytes // 2)
+                b[at:at + nbytes] = rng.bytes(len(b[at:at + nbytes]))
+                q = av.Packet(bytes(b)); q.pts, q.dts, q.time_base, q.is_keyframe = p.pts, p.dts, p.time_base, p.is_keyframe
+                p = q
+            seen[kind] += 1
+            p.stream = target; out.mux(p)
+    return Path(dst)
 
 # %% ../nbs/02c_dataset.ipynb #418919fa
 MODALITIES = ('video', 'audio', 'text')
@@ -343,10 +374,13 @@ class MELDDataset(Dataset):
             try:
                 with demux_clip(self.clip_path(idx), video='video' in self.modalities, audio='audio' in self.modalities) as clip:
                     if 'video' in self.modalities: item['video_frames'] = self._load_video_frames(clip)
+                    notes = []
                     if 'audio' in self.modalities:
                         item['audio_features'], silent = self._extract_audio_features(clip)
-                        if silent: self._note(idx, 'silent audio track')
-                    if clip.truncated: self._note(idx, 'truncated clip: used the frames before the break')
+                        if silent: notes.append('silent audio track')
+                    if clip.truncated: notes.append('truncated clip: used the frames before the break')
+                    if clip.damaged: notes.append(f'damaged clip: {len(clip.damaged)} packet(s) refused by the decoder, the rest used')
+                    if notes: self._note(idx, '; '.join(notes))
             except ClipError as e: return self._skip(idx, e)
         return item
 

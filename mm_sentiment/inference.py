@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb
+from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb, decoded_frames, DemuxedClip
 from .demo import encode_mp4
 from .devices import batch_for_device, resolve_device, text_length_multiple
 from .meld import EMOTIONS, SENTIMENTS
@@ -24,7 +24,7 @@ from .runs import trained_model
 from .sagemaker import unpack_model
 
 # %% auto #0
-__all__ = ['find_run', 'Predictor', 'inputs', 'predict', 'plot_prediction', 'prediction_panel', 'read_subtitles',
+__all__ = ['find_run', 'Predictor', 'inputs', 'predict', 'plot_prediction', 'prediction_panel', 'read_subtitles', 'line_frames',
            'cut_utterances', 'predict_subtitled', 'plot_timeline']
 
 # %% ../nbs/09a_inference.ipynb #ce06c838
@@ -143,6 +143,23 @@ def read_subtitles(path) -> list[dict]:
     if not lines: raise ValueError(f'{path.name} holds no subtitle lines')
     return lines
 
+# %% ../nbs/09a_inference.ipynb #6cdbac8a
+def line_frames(clip: DemuxedClip, lines: list[dict], size: tuple[int, int]) -> list[list]:
+    "Each line's frames (upright RGB of `size`) by their times; frames lost to damage are stood in for by the one before (the first: the one after)."
+    fps, base, n_all, out = float(clip.video.average_rate or 25), clip.video.time_base, len(clip.video_packets), [[] for _ in lines]
+    def place(t: float, frame):
+        hits = [i for i, l in enumerate(lines) if l['start'] <= t < l['end']]
+        if hits: img = upright_rgb(frame, size); [out[i].append(img) for i in hits]
+    prev = None                                                               # (position, time, frame) of the latest frame
+    for n, frame in decoded_frames(clip, set(range(n_all))):                  # every frame, past damage, as the dataset reads them
+        t = float(frame.pts * base) if frame.pts is not None else n / fps     # frames drained at the end carry no time base
+        for j in range(prev[0] + 1 if prev else 0, n):                        # positions lost before this frame, at times between
+            place(prev[1] + (t - prev[1]) * (j - prev[0]) / (n - prev[0]) if prev else t - (n - j) / fps, prev[2] if prev else frame)
+        place(t, frame); prev = (n, t, frame)
+    if prev is None: raise clip.nothing_decoded('video', 'no video frames')
+    for j in range(prev[0] + 1, n_all): place(prev[1] + (j - prev[0]) / fps, prev[2])   # lost at the end
+    return out
+
 # %% ../nbs/09a_inference.ipynb #4a89d133
 def cut_utterances(video, lines: list[dict], out_dir, size: tuple[int, int] = (128, 172)) -> list[Path]:
     "One mp4 per subtitle line: the video's frames and its audio between the line's times; frames kept small (`size`, H.264 needs even sides)."
@@ -152,14 +169,7 @@ def cut_utterances(video, lines: list[dict], out_dir, size: tuple[int, int] = (1
         if e.kind != 'no audio stream': raise
         clip = demux_clip(video, audio=False)
     with clip:
-        fps, frames = float(clip.video.average_rate or 25), [[] for _ in lines]
-        ctx, base = clip.video.codec_context, clip.video.time_base
-        for n, frame in enumerate(f for p in [*clip.video_packets, None] for f in ctx.decode(p)):
-            t = float(frame.pts * base) if frame.pts is not None else n / fps    # frames drained at the end carry no time base
-            hits = [i for i, l in enumerate(lines) if l['start'] <= t < l['end']]
-            if hits:
-                img = upright_rgb(frame, size)                  # a phone's sideways frames upright: the clip written carries no rotation
-                for i in hits: frames[i].append(img)
+        fps, frames = float(clip.video.average_rate or 25), line_frames(clip, lines, size)
         wave = decode_audio(clip, 16000) if clip.audio is not None else None
     paths = []
     for i, (line, fr) in enumerate(zip(lines, frames)):
