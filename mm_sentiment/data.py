@@ -243,12 +243,24 @@ def log_mel(wave: np.ndarray | torch.Tensor, mel: torchaudio.transforms.MelSpect
 def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
     return torchaudio.transforms.Resample(orig, new)       # its filter, computed once per pair of rates
 
+def _silence(layout: str, rate: int, fmt: str, samples: int) -> av.AudioFrame:
+    "`samples` of silence in `layout`, `rate` and sample format `fmt` (unsigned 8-bit silence is 128, not 0)."
+    frame = av.AudioFrame(format=fmt, layout=layout, samples=samples)
+    for p in frame.planes: p.update((b'\x80' if fmt.startswith('u8') else b'\0') * p.buffer_size)
+    frame.sample_rate = rate
+    return frame
+
 def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
     "The clip's audio track as mono float32 at `sample_rate`: FFmpeg decodes, its weights mix, torchaudio resamples."
     ctx, runs = clip.audio.codec_context, []
     for pkt in [*clip.audio_packets, None]:
         try: frames = ctx.decode(pkt)
-        except av.FFmpegError as e: clip.damaged.append(('audio', str(e))); continue     # a damaged packet: on to the next
+        except av.FFmpegError as e:                                 # a damaged packet: its time as silence, on to the next
+            clip.damaged.append(('audio', str(e)))
+            if runs and pkt is not None and pkt.duration:           # (the later sound stays in place)
+                (layout, rate, fmt), fifo = runs[-1]
+                fifo.write(_silence(layout, rate, fmt, round(pkt.duration * pkt.time_base * rate)))
+            continue
         for frame in frames:
             key = (frame.layout.name, frame.sample_rate, frame.format.name)
             if not runs or runs[-1][0] != key: runs.append((key, av.AudioFifo()))
