@@ -170,18 +170,15 @@ def upright_rgb(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
 def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] = (128, 171)) -> np.ndarray:
     "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, upright, resized to `size` (H, W)."
     wanted = frame_indices(len(clip.video_packets), n_frames).tolist()
-    keep, got, last = set(wanted), {}, None                           # last: (position, frame) of the latest frame decoded
+    keep, got, first, last = set(wanted), {}, None, None              # (position, frame) of the first and the latest frame decoded
     for k, frame in decoded_frames(clip, keep):
         if last is not None and k > last[0] + 1:                      # places between it and this frame were lost: they show it
             for j in keep - got.keys() & set(range(last[0] + 1, k)): got[j] = upright_rgb(last[1], size)
         if k in keep and k not in got: got[k] = upright_rgb(frame, size)
-        last = (k, frame)
+        first, last = first or (k, frame), (k, frame)
     if last is None: raise clip.nothing_decoded('video', 'no video frames')
-    for j in keep - got.keys():
-        if j > last[0]: got[j] = upright_rgb(last[1], size)          # lost at the end: the last frame decoded
-    picks, held = [], got[min(got)]
-    for k in wanted: held = got.get(k, held); picks.append(held)     # lost before the first frame decoded: the first pick
-    return np.stack(picks)
+    for j in keep - got.keys(): got[j] = upright_rgb((last if j > last[0] else first)[1], size)   # lost at an end: the nearest frame
+    return np.stack([got[k] for k in wanted])
 
 # %% ../nbs/02c_dataset.ipynb #602591db
 KINETICS_MEAN, KINETICS_STD = (0.43216, 0.394666, 0.37645), (0.22803, 0.22145, 0.216989)
@@ -283,7 +280,7 @@ def damage_packets(src, dst, video=(), audio=(), nbytes: int = 200, seed: int = 
         for p in inp.demux():
             if not p.size: continue
             kind, target = p.stream.type, streams[p.stream.index]
-            if seen[kind] in {'video': video, 'audio': audio}[kind]:
+            if seen[kind] in {'video': video, 'audio': audio}.get(kind, ()):
                 b = bytearray(bytes(p)); at = max(0, len(b) // 2 - nbytes // 2)
                 b[at:at + nbytes] = rng.bytes(len(b[at:at + nbytes]))
                 q = av.Packet(bytes(b)); q.pts, q.dts, q.time_base, q.is_keyframe = p.pts, p.dts, p.time_base, p.is_keyframe
