@@ -173,7 +173,8 @@ def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] =
     keep, got, first, last = set(wanted), {}, None, None              # (position, frame) of the first and the latest frame decoded
     for k, frame in decoded_frames(clip, keep):
         if last is not None and k > last[0] + 1:                      # places between it and this frame were lost: they show it
-            for j in keep - got.keys() & set(range(last[0] + 1, k)): got[j] = upright_rgb(last[1], size)
+            for j in range(last[0] + 1, k):
+                if j in keep and j not in got: got[j] = upright_rgb(last[1], size)
         if k in keep and k not in got: got[k] = upright_rgb(frame, size)
         first, last = first or (k, frame), (k, frame)
     if last is None: raise clip.nothing_decoded('video', 'no video frames')

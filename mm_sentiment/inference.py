@@ -149,7 +149,8 @@ def line_frames(clip: DemuxedClip, lines: list[dict], size: tuple[int, int]) -> 
     fps, base, n_all, out = float(clip.video.average_rate or 25), clip.video.time_base, len(clip.video_packets), [[] for _ in lines]
     def place(t: float, frame):
         hits = [i for i, l in enumerate(lines) if l['start'] <= t < l['end']]
-        if hits: img = upright_rgb(frame, size); [out[i].append(img) for i in hits]
+        img = upright_rgb(frame, size) if hits else None
+        for i in hits: out[i].append(img)
     prev = None                                                               # (position, time, frame) of the latest frame
     for n, frame in decoded_frames(clip, set(range(n_all))):                  # every frame, past damage, as the dataset reads them
         t = float(frame.pts * base) if frame.pts is not None else n / fps     # frames drained at the end carry no time base
