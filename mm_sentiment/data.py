@@ -250,18 +250,20 @@ def _silence(layout: str, rate: int, fmt: str, samples: int) -> av.AudioFrame:
 
 def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
     "The clip's audio track as mono float32 at `sample_rate`: FFmpeg decodes, its weights mix, torchaudio resamples."
-    ctx, runs = clip.audio.codec_context, []
+    ctx, runs, owed = clip.audio.codec_context, [], 0.0          # owed: seconds refused before the first sound came out
     for pkt in [*clip.audio_packets, None]:
         try: frames = ctx.decode(pkt)
         except av.FFmpegError as e:                                 # a damaged packet: its time as silence, on to the next
             clip.damaged.append(('audio', str(e)))
-            if runs and pkt is not None and pkt.duration:           # (the later sound stays in place)
+            if pkt is not None and pkt.duration:                    # (the later sound stays in place)
+                if not runs: owed += float(pkt.duration * pkt.time_base); continue   # no format known yet: silence goes first
                 (layout, rate, fmt), fifo = runs[-1]
                 fifo.write(_silence(layout, rate, fmt, round(pkt.duration * pkt.time_base * rate)))
             continue
         for frame in frames:
             key = (frame.layout.name, frame.sample_rate, frame.format.name)
             if not runs or runs[-1][0] != key: runs.append((key, av.AudioFifo()))
+            if owed: runs[-1][1].write(_silence(*key, round(owed * frame.sample_rate))); owed = 0.0
             frame.pts = None                                    # one frame after another: no timestamp checks
             runs[-1][1].write(frame)
     parts = []
