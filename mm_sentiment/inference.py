@@ -147,10 +147,12 @@ def read_subtitles(path) -> list[dict]:
 def line_frames(clip: DemuxedClip, lines: list[dict], size: tuple[int, int]) -> list[list]:
     "Each line's frames (upright RGB of `size`) by their times; frames lost to damage are stood in for by the one before (the first: the one after)."
     fps, base, n_all, out = float(clip.video.average_rate or 25), clip.video.time_base, len(clip.video_packets), [[] for _ in lines]
-    def place(t: float, frame):
-        hits = [i for i, l in enumerate(lines) if l['start'] <= t < l['end']]
-        img = upright_rgb(frame, size) if hits else None
-        for i in hits: out[i].append(img)
+    starts, ends = np.array([l['start'] for l in lines]), np.array([l['end'] for l in lines])
+    held = [None, None]                                                       # the frame converted last, and its image
+    def place(t: float, frame):                                               # (a frame standing in for lost ones is converted once)
+        hits = np.flatnonzero((starts <= t) & (t < ends))
+        if len(hits) and held[0] is not frame: held[:] = frame, upright_rgb(frame, size)
+        for i in hits: out[i].append(held[1])
     prev = None                                                               # (position, time, frame) of the latest frame
     for n, frame in decoded_frames(clip, set(range(n_all))):                  # every frame, past damage, as the dataset reads them
         t = float(frame.pts * base) if frame.pts is not None else n / fps     # frames drained at the end carry no time base
