@@ -42,6 +42,13 @@ import sys
 import time
 from pathlib import Path
 
+# The fork server and `--cold`'s children are new Pythons: with `-c` (the server) the working directory comes first on
+# their path, and where it holds a checkout's `mm_sentiment/` their workers would import that one, not the package this
+# process imported from PYTHONPATH (a comparison of two versions then measured one twice: bench/RESULTS.md). Lesson 2c's
+# `worker_context` now starts its server with this process's path; a package from before that change does not, so
+# safe paths for them all here:
+os.environ['PYTHONSAFEPATH'] = '1'
+
 import torch
 from torch.utils.data import DataLoader, Subset
 
@@ -67,6 +74,16 @@ def one_torch_thread(n: int):
     ORIGINAL_INIT(n); torch.set_num_threads(1)
 
 
+def _report_package(q): q.put(str(Path(data.__file__).parent))
+
+
+def workers_package() -> str:
+    "The folder of the `mm_sentiment` that a worker process (forked from the same fork server) imports."
+    ctx = worker_context(); q = ctx.Queue(); p = ctx.Process(target=_report_package, args=(q,)); p.start()
+    try: return q.get(timeout=120)
+    finally: p.join()
+
+
 def run(ds, mode: str, workers: int, batch_size: int) -> dict:
     t0 = time.perf_counter()
     if mode == 'threads-1': data.set_decoder_threads = one_torch_thread      # ThreadBatches looks it up when it starts
@@ -77,6 +94,8 @@ def run(ds, mode: str, workers: int, batch_size: int) -> dict:
         n += sum(len(b['index']) for b in it)
     finally: data.set_decoder_threads = ORIGINAL_INIT
     wall = time.perf_counter() - t0
+    where = workers_package() if mode in ('before', 'whole', 'processes', 'handover') else None
+    if where not in (None, str(Path(data.__file__).parent)): sys.exit(f'the workers imported {where}, this process {Path(data.__file__).parent}')
     return {'first_batch_s': round(first, 2), 'wall_s': round(wall, 2), 'clips': n, 'clips_per_s': round(n / wall, 2),
             'clips_per_s_after_first': round((n - batch_size) / (wall - first), 2) if wall > first and n > batch_size else None,
             **({'by_threads': dl.dl.by_threads, 'batches': len(dl)} if mode == 'handover' else {})}

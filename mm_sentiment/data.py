@@ -13,6 +13,7 @@ from multiprocessing import forkserver, spawn
 import sys
 import threading
 from collections import Counter, deque
+from contextlib import contextmanager, nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -33,13 +34,14 @@ log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'PROBE_OPTIONS', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES',
-           'POOLS', 'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip', 'demux_clip', 'frame_indices',
-           'display_ranks', 'decoded_frames', 'rgb_frame', 'upright_rgb', 'decode_frames', 'KineticsClipTransform',
-           'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel', 'decode_audio', 'damage_packets',
-           'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample', 'sample_browser', 'collate_meld',
-           'join_parts', 'MELDLoader', 'default_workers', 'make_dataloader', 'trim_text_padding', 'top_level_imports',
-           'worker_preload', 'worker_context', 'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts',
-           'pin_batch', 'ThreadBatches', 'HandoverBatches']
+           'POOLS', 'SERVER_IGNORES_PATH', 'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip',
+           'demux_clip', 'frame_indices', 'display_ranks', 'decoded_frames', 'rgb_frame', 'upright_rgb',
+           'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel',
+           'decode_audio', 'damage_packets', 'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample',
+           'sample_browser', 'collate_meld', 'join_parts', 'MELDLoader', 'default_workers', 'make_dataloader',
+           'trim_text_padding', 'parent_import_path', 'top_level_imports', 'worker_preload', 'worker_context',
+           'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts', 'pin_batch', 'ThreadBatches',
+           'HandoverBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -500,6 +502,20 @@ def trim_text_padding(batch: dict, multiple: int = 1) -> dict:
     n = min(-(-n // multiple) * multiple, t['attention_mask'].shape[1])
     return batch | {'text_input': {k: v[:, :n] for k, v in t.items()}}
 
+# %% ../nbs/02c_dataset.ipynb #3ea47232
+SERVER_IGNORES_PATH = sys.version_info < (3, 12, 8) or (3, 13) <= sys.version_info < (3, 13, 1)    # python/cpython#117378
+
+@contextmanager
+def parent_import_path():
+    "Within it, a new Python finds modules as this process does: its `sys.path` as PYTHONPATH, the working directory not put first (PYTHONSAFEPATH, 3.11+)."
+    saved = {k: os.environ.get(k) for k in ('PYTHONPATH', 'PYTHONSAFEPATH')}
+    os.environ.update(PYTHONPATH=os.pathsep.join(p or os.getcwd() for p in sys.path), PYTHONSAFEPATH='1')
+    try: yield
+    finally:
+        for k, v in saved.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+
 # %% ../nbs/02c_dataset.ipynb #aa9d94bc
 def _main_block(node) -> bool:
     "Whether `node` is `if __name__ == '__main__':`, whose body a worker's re-run skips."
@@ -527,7 +543,7 @@ def worker_preload(main_path: str | None = None) -> list[str]:
     return list(dict.fromkeys(['mm_sentiment.data', *tokenizer, *program]))
 
 def worker_context():
-    "How DataLoader workers start: forked from a server that imports `worker_preload()` once, started now; `spawn` where there is none."
+    "How DataLoader workers start: forked from a server that imports `worker_preload()` once (as this process would), started now; `spawn` where there is none."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')
     ctx = multiprocessing.get_context('forkserver')
     try: prep = spawn.get_preparation_data('worker') if multiprocessing.parent_process() is None else None   # what a worker gets
@@ -535,7 +551,8 @@ def worker_context():
     main_path = (prep or {}).get('init_main_from_path')
     try: ctx.set_forkserver_preload(worker_preload(main_path))
     except (OSError, SyntaxError, ValueError): ctx.set_forkserver_preload(worker_preload())   # a main file that cannot be read
-    if prep is not None: forkserver.ensure_running()   # returns at once: the server imports while this program goes on
+    if prep is not None:                              # start it now: it imports in the background while this program goes on
+        with parent_import_path() if SERVER_IGNORES_PATH else nullcontext(): forkserver.ensure_running()
     return ctx
 
 # %% ../nbs/02c_dataset.ipynb #7b4c3823
