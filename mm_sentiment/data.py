@@ -509,7 +509,8 @@ SERVER_IGNORES_PATH = sys.version_info < (3, 12, 8) or (3, 13) <= sys.version_in
 def parent_import_path():
     "Within it, a new Python finds modules as this process does: its `sys.path` as PYTHONPATH, the working directory not put first (PYTHONSAFEPATH, 3.11+)."
     saved = {k: os.environ.get(k) for k in ('PYTHONPATH', 'PYTHONSAFEPATH')}
-    os.environ.update(PYTHONPATH=os.pathsep.join(p or os.getcwd() for p in sys.path), PYTHONSAFEPATH='1')
+    path = [p or os.getcwd() for p in sys.path if isinstance(p, str) and os.pathsep not in p]   # (what the import system reads)
+    os.environ.update(PYTHONPATH=os.pathsep.join(path), PYTHONSAFEPATH='1')
     try: yield
     finally:
         for k, v in saved.items():
