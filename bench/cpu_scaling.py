@@ -9,7 +9,7 @@ caches) shows by running, in N processes started together behind a barrier (spaw
 from a fork server that imported PyAV and torch once, so that their start is not timed):
 
 - `decode`: lesson 2c's `decode_frames` + `decode_audio` over the clips of DIR's train split (one decoding
-  thread each), as a worker does;
+  thread and one torch thread each), as a DataLoader worker does;
 - `arith`: a pure-Python loop that touches no memory beyond a few cache lines (what the cores alone give);
 - `memory`: numpy copying a 64 MB array into another, over and over (GB/s: what the memory gives).
 
@@ -58,8 +58,10 @@ def memory(deadline: float) -> float:
 
 
 def decode(paths: list, deadline: float) -> int:
+    import torch
     from mm_sentiment.data import decode_audio, decode_frames, demux_clip, set_decoder_threads
     set_decoder_threads(1)
+    torch.set_num_threads(1)       # as in a DataLoader worker: torch's own pool would take a thread per core in every process
     n = 0
     while time.perf_counter() < deadline:
         with demux_clip(paths[n % len(paths)]) as c: decode_frames(c), decode_audio(c)
