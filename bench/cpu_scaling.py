@@ -1,6 +1,7 @@
 """How far a machine's cores scale: decoding clips, memory copies and plain arithmetic, in 1, 2, 4 ... N processes at once.
 
-    python bench/cpu_scaling.py [--data-dir DIR] [--procs 1 2 4 8 16] [--seconds 6] [--kinds arith memory decode] [--out FILE]
+    python bench/cpu_scaling.py [--data-dir DIR] [--procs 1 2 4 8 16] [--seconds 6] [--kinds arith memory decode]
+                                [--torch-threads 1] [--out FILE]
 
 Why: on the lent H100 machine (16 cores) PyAV decoded 10 clips/s in one thread and only ~40 in 15
 threads or 15 processes: about 4x, whatever the pool (bench/RESULTS.md). Whether that is the machine
@@ -9,7 +10,7 @@ caches) shows by running, in N processes started together behind a barrier (spaw
 from a fork server that imported PyAV and torch once, so that their start is not timed):
 
 - `decode`: lesson 2c's `decode_frames` + `decode_audio` over the clips of DIR's train split (one decoding
-  thread and one torch thread each), as a DataLoader worker does;
+  thread and, unless --torch-threads says otherwise, one torch thread each), as a DataLoader worker does;
 - `arith`: a pure-Python loop that touches no memory beyond a few cache lines (what the cores alone give);
 - `memory`: numpy copying a 64 MB array into another, over and over (GB/s: what the memory gives).
 
@@ -57,11 +58,11 @@ def memory(deadline: float) -> float:
     return n * 2 * src.nbytes / 1e9                          # read once, written once
 
 
-def decode(paths: list, deadline: float) -> int:
+def decode(paths: list, deadline: float, torch_threads: int = 1) -> int:
     import torch
     from mm_sentiment.data import decode_audio, decode_frames, demux_clip, set_decoder_threads
     set_decoder_threads(1)
-    torch.set_num_threads(1)       # as in a DataLoader worker: torch's own pool would take a thread per core in every process
+    if torch_threads: torch.set_num_threads(torch_threads)    # 1 as in a DataLoader worker; 0: torch's own pool, a thread per core
     n = 0
     while time.perf_counter() < deadline:
         with demux_clip(paths[n % len(paths)]) as c: decode_frames(c), decode_audio(c)
@@ -69,20 +70,20 @@ def decode(paths: list, deadline: float) -> int:
     return n
 
 
-def worker(kind: str, paths: list, seconds: float, barrier, results):
+def worker(kind: str, paths: list, seconds: float, barrier, results, torch_threads: int = 1):
     if kind == 'decode':                      # warm up: imports and a first clip, outside the timed part
         from mm_sentiment.data import decode_frames, demux_clip
         with demux_clip(paths[0]) as c: decode_frames(c)
     barrier.wait()
     start = time.perf_counter()
-    n = decode(paths, start + seconds) if kind == 'decode' else memory(start + seconds) if kind == 'memory' else arith(start + seconds)
+    n = decode(paths, start + seconds, torch_threads) if kind == 'decode' else memory(start + seconds) if kind == 'memory' else arith(start + seconds)
     results.put(n / (time.perf_counter() - start))
 
 
-def rate(kind: str, procs: int, paths: list, seconds: float) -> float:
+def rate(kind: str, procs: int, paths: list, seconds: float, torch_threads: int = 1) -> float:
     ctx = mp.get_context('forkserver' if kind == 'decode' else 'spawn')     # decoders fork from a server that imported PyAV and torch once
     barrier, results = ctx.Barrier(procs), ctx.Queue()
-    ps = [ctx.Process(target=worker, args=(kind, paths, seconds, barrier, results)) for _ in range(procs)]
+    ps = [ctx.Process(target=worker, args=(kind, paths, seconds, barrier, results, torch_threads)) for _ in range(procs)]
     for p in ps: p.start()
     total = sum(results.get() for _ in ps)
     for p in ps: p.join()
@@ -95,11 +96,13 @@ def main():
     ap.add_argument('--procs', type=int, nargs='+', default=None, help='process counts (default: 1, 2, 4 ... the cores)')
     ap.add_argument('--seconds', type=float, default=6)
     ap.add_argument('--kinds', nargs='+', default=['arith', 'memory', 'decode'], choices=['arith', 'memory', 'decode'])
+    ap.add_argument('--torch-threads', type=int, default=1, help="torch's threads in each decoding process (0: torch's default)")
     ap.add_argument('--out', type=Path, default=None)
     args = ap.parse_args()
     info = machine()
     mp.set_forkserver_preload(['mm_sentiment.data'])
     print(json.dumps(info), flush=True)
+    print(f"torch threads in each decoding process: {args.torch_threads or 'torch default (a thread per core)'}", flush=True)
     procs = args.procs or sorted({*(2 ** k for k in range(8) if 2 ** k < info['usable_cores']), info['usable_cores']})
     if args.data_dir is None:
         from mm_sentiment.demo import demo_data_dir
@@ -107,11 +110,11 @@ def main():
     from mm_sentiment.data import MELDDataset
     ds = MELDDataset.from_split(args.data_dir, 'train', modalities=('video', 'audio'))
     paths = [str(ds.clip_path(i)) for i in range(min(len(ds), 64))]
-    res = {'machine': info, 'data': str(args.data_dir), 'seconds': args.seconds, 'runs': []}
+    res = {'machine': info, 'data': str(args.data_dir), 'seconds': args.seconds, 'torch_threads': args.torch_threads, 'runs': []}
     for kind in args.kinds:
         one = None
         for n in procs:
-            r = rate(kind, n, paths, args.seconds)
+            r = rate(kind, n, paths, args.seconds, args.torch_threads)
             one = one or r / n
             res['runs'].append({'kind': kind, 'procs': n, 'per_s': round(r, 2), 'scaling': round(r / one, 2)})
             print(f"{kind:6} {n:3} processes: {r:9.1f} {dict(decode='clips', memory='GB', arith='loops')[kind]}/s, {r / one:5.2f}x one process", flush=True)
