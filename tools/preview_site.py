@@ -82,7 +82,7 @@ def nav_html(pages, titles, current: str) -> str:
 
 def build(out: Path) -> list[Path]:
     cfg = get_config()
-    proc_nbs(n_workers=1)                                   # nbdev's processing into _proc/, as for Quarto
+    proc_nbs(n_workers=1, force=True)                       # nbdev's processing into _proc/, as for Quarto, never from a stale cache
     cache, pages = cfg.config_path/'_proc', sidebar_pages(cfg.nbs_path)
     nbs = {nb: nbformat.read(cache/nb, as_version=4) for _, nb in pages}
     titles = {nb: title_of(n) for nb, n in nbs.items()}

@@ -8,7 +8,8 @@ Serves the folder on 127.0.0.1, starts at index.html and visits every page the s
 (and every other page in the folder). On each: the page must load; every link to another page of
 the site must point at a page that exists (and an anchor at an element that exists); every image
 must have loaded (a figure that is missing or broken has no width); no output may hold a
-Python traceback; no output may be a leftover progress widget (a saved widget view, or a tqdm bar
+Python traceback or terminal control codes (an escape or a carriage return: a notebook run outside a
+front end, see tools/run_notebooks.py); no output may be a leftover progress widget (a saved widget view, or a tqdm bar
 frozen in text). Prints one line per page and exits non-zero with the problems. Not part of the
 test suite: it needs Chromium and Playwright, which the course does not depend on.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import sys
 import threading
 from pathlib import Path
@@ -35,6 +37,12 @@ CHECKS = """() => {
     title: document.title,
   };
 }"""
+
+
+def controls(html: str) -> list[str]:
+    "Outputs holding an escape or a carriage return, read from the page's source: the browser turns a CR into a line break."
+    outs = re.findall(r'class="[^"]*jp-OutputArea-output[^"]*"[^>]*>(.*?)</div>', html, flags=re.S)
+    return [o[:80] for o in outs if '\x1b' in o or '\r' in o]
 
 
 def serve(folder: Path) -> http.server.ThreadingHTTPServer:
@@ -74,6 +82,7 @@ def main():
             ids[name], links[name] = set(r['ids']), r['links']
             problems += [f'{name}: image not shown: {s}' for s in r['brokenImages']]
             problems += [f'{name}: traceback in an output: {t!r}' for t in r['tracebacks']]
+            problems += [f'{name}: terminal control codes in an output (run it with tools/run_notebooks.py): {t!r}' for t in controls(resp.text())]
             if r['widgets']: problems.append(f'{name}: {r["widgets"]} leftover progress widget(s)')
             print(f"{name:28} {r['title'][:50]:50} {r['images']:3} figures, {len(r['links']):3} links")
         browser.close()
@@ -86,7 +95,7 @@ def main():
             if u.fragment and target in ids and u.fragment not in ids[target]: problems.append(f'{name}: link to a missing anchor {h!r}')
     httpd.shutdown()
     if problems: sys.exit('\n'.join(['PROBLEMS:'] + problems))
-    print(f'OK: {len(seen)} pages, no broken link, figure, traceback or leftover widget')
+    print(f'OK: {len(seen)} pages, no broken link, figure, traceback, control code or leftover widget')
 
 
 if __name__ == '__main__':
