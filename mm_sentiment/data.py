@@ -79,10 +79,17 @@ class DemuxedClip:
     audio_packets: list
     truncated: bool = False
     damaged: list = field(default_factory=list)        # (stream type, FFmpeg's error) for each packet a decoder refused
+    @property
+    def shown_packets(self) -> list:
+        "The video packets whose frames are shown: not the lead-in that an mp4's edit list hides (FFmpeg marks it *discard*)."
+        return [p for p in self.video_packets if not p.is_discard]
     def nothing_decoded(self, stream: str, empty: str) -> ClipError:
-        "The error for a `stream` ('video', 'audio') that gave nothing: its decoder's first refusal, else `empty`."
+        "The error for a `stream` ('video', 'audio') that gave nothing: its decoder's first refusal, no keyframe, else `empty`."
         refused = [e for kind, e in self.damaged if kind == stream]
-        return ClipError(f'undecodable {stream}', f'{self.path.name}: {refused[0]}') if refused else ClipError(empty, self.path.name)
+        if refused: return ClipError(f'undecodable {stream}', f'{self.path.name}: {refused[0]}')
+        if stream == 'video' and not any(p.is_keyframe for p in self.video_packets):
+            return ClipError('no keyframe', f'{self.path.name}: none of its {len(self.video_packets)} video packets is a keyframe, where decoding starts (cut out without one?)')
+        return ClipError(empty, self.path.name)
     def close(self): self.container.close()
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
@@ -107,7 +114,7 @@ def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> Demu
         except av.FFmpegError: truncated = True          # data ends early: keep what was read
         # the index (moov) says how many frames there should be: fewer packets means the data was cut short
         if (video and vs.frames and len(vpk) < vs.frames) or (audio and as_.frames and len(apk) < as_.frames): truncated = True
-        if video and not vpk: raise ClipError('no video frames', path.name)
+        if video and all(p.is_discard for p in vpk): raise ClipError('no video frames', path.name)   # (none, or none shown)
         if audio and not apk: raise ClipError('no audio samples', path.name)
     except BaseException:
         container.close(); raise
@@ -136,12 +143,12 @@ def decoded_frames(clip: DemuxedClip, wanted: set):
     ctx = clip.video.codec_context
     ctx.thread_type = 'AUTO'
     ctx.thread_count = getattr(_decoding, 'threads', 0)      # 0: FFmpeg's choice, a thread per core
-    rank = display_ranks(clip.video_packets)
+    rank = display_ranks(clip.shown_packets)                # (a hidden lead-in has no place: its frames never come out)
     skip = rank is not None and ctx.name in _SKIPS_NONREF
     counted, broken, tainted, pending = 0, False, set(), set()  # tainted: frames predicted from a lost one; pending: sent, not out
     for pkt in (*clip.video_packets, None):                     # None: drain the frames still inside the decoder
         if pkt is not None:
-            if skip: ctx.skip_frame = 'DEFAULT' if rank[pkt.pts] in wanted else 'NONREF'
+            if skip: ctx.skip_frame = 'DEFAULT' if rank.get(pkt.pts) in wanted else 'NONREF'
             if pkt.is_keyframe: broken = False
             pending.add(pkt.pts)
         try: frames = ctx.decode(pkt)
@@ -171,7 +178,7 @@ def upright_rgb(frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
 # %% ../nbs/02c_dataset.ipynb #d332d151
 def decode_frames(clip: DemuxedClip, n_frames: int = 16, size: tuple[int, int] = (128, 171)) -> np.ndarray:
     "`n_frames` RGB frames (n_frames, H, W, 3) uint8 sampled evenly across the clip, upright, resized to `size` (H, W)."
-    wanted = frame_indices(len(clip.video_packets), n_frames).tolist()
+    wanted = frame_indices(len(clip.shown_packets), n_frames).tolist()
     keep, got, first, last = set(wanted), {}, None, None              # (position, frame) of the first and the latest frame decoded
     for k, frame in decoded_frames(clip, keep):
         if last is not None and k > last[0] + 1:                      # places between it and this frame were lost: they show it
@@ -257,7 +264,7 @@ def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
         try: frames = ctx.decode(pkt)
         except av.FFmpegError as e:                                 # a damaged packet: its time as silence, on to the next
             clip.damaged.append(('audio', str(e)))
-            if pkt is not None and pkt.duration:                    # (the later sound stays in place)
+            if pkt is not None and pkt.duration and not pkt.is_discard:   # (the later sound stays in place; a priming packet plays nothing)
                 if not runs: owed += float(pkt.duration * pkt.time_base); continue   # no format known yet: silence goes first
                 (layout, rate, fmt), fifo = runs[-1]
                 fifo.write(_silence(layout, rate, fmt, round(pkt.duration * pkt.time_base * rate)))

@@ -9,6 +9,7 @@ import json
 import logging
 import tempfile
 import warnings
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -24,8 +25,8 @@ from .runs import trained_model
 from .sagemaker import unpack_model
 
 # %% auto #0
-__all__ = ['find_run', 'Predictor', 'inputs', 'predict', 'plot_prediction', 'prediction_panel', 'read_subtitles', 'line_frames',
-           'cut_utterances', 'predict_subtitled', 'plot_timeline']
+__all__ = ['find_run', 'Predictor', 'inputs', 'predict', 'plot_prediction', 'prediction_panel', 'read_subtitles', 'clip_origin',
+           'line_frames', 'cut_utterances', 'predict_subtitled', 'plot_timeline']
 
 # %% ../nbs/09a_inference.ipynb #ce06c838
 def find_run(run=None, default: str | Path = 'runs/demo') -> tuple[Path, str | None]:
@@ -143,10 +144,17 @@ def read_subtitles(path) -> list[dict]:
     if not lines: raise ValueError(f'{path.name} holds no subtitle lines')
     return lines
 
+# %% ../nbs/09a_inference.ipynb #958453cb
+def clip_origin(clip: DemuxedClip) -> Fraction:
+    "The time (s) of a player's 0:00 in the clip's own timestamps: the earliest start of its streams (0 when the file gives none)."
+    start = clip.container.start_time                                          # FFmpeg's, in microseconds
+    return Fraction(start if start is not None else 0, 10**6)                  # exact: a frame on a line's edge stays on its side
+
 # %% ../nbs/09a_inference.ipynb #6cdbac8a
 def line_frames(clip: DemuxedClip, lines: list[dict], size: tuple[int, int]) -> list[list]:
     "Each line's frames (upright RGB of `size`) by their times; frames lost to damage are stood in for by the one before (the first: the one after)."
-    fps, base, n_all, out = float(clip.video.average_rate or 25), clip.video.time_base, len(clip.video_packets), [[] for _ in lines]
+    fps, base, n_all, out = float(clip.video.average_rate or 25), clip.video.time_base, len(clip.shown_packets), [[] for _ in lines]
+    origin = clip_origin(clip)                                                # a player's 0:00, which the lines' times count from
     starts, ends = np.array([l['start'] for l in lines]), np.array([l['end'] for l in lines])
     held = [None, None]                                                       # the frame converted last, and its image
     def place(t: float, frame):                                               # (a frame standing in for lost ones is converted once)
@@ -155,7 +163,7 @@ def line_frames(clip: DemuxedClip, lines: list[dict], size: tuple[int, int]) -> 
         for i in hits: out[i].append(held[1])
     prev = None                                                               # (position, time, frame) of the latest frame
     for n, frame in decoded_frames(clip, set(range(n_all))):                  # every frame, past damage, as the dataset reads them
-        t = float(frame.pts * base) if frame.pts is not None else n / fps     # frames drained at the end carry no time base
+        t = float(frame.pts * base - origin) if frame.pts is not None else n / fps   # frames drained at the end carry no time base
         for j in range(prev[0] + 1 if prev else 0, n):                        # positions lost before this frame, at times between
             place(prev[1] + (t - prev[1]) * (j - prev[0]) / (n - prev[0]) if prev else t - (n - j) / fps, prev[2] if prev else frame)
         place(t, frame); prev = (n, t, frame)
@@ -174,6 +182,9 @@ def cut_utterances(video, lines: list[dict], out_dir, size: tuple[int, int] = (1
     with clip:
         fps, frames = float(clip.video.average_rate or 25), line_frames(clip, lines, size)
         wave = decode_audio(clip, 16000) if clip.audio is not None else None
+        if wave is not None and clip.audio.start_time is not None:                 # the sound in a player's time: silence before it starts
+            lead = round((clip.audio.start_time * clip.audio.time_base - clip_origin(clip)) * 16000)
+            wave = np.pad(wave, (lead, 0)) if lead > 0 else wave[-lead:]
     paths = []
     for i, (line, fr) in enumerate(zip(lines, frames)):
         if not fr: raise ValueError(f"subtitle line {i + 1} ({line['start']:.2f}-{line['end']:.2f} s) lies outside the video")

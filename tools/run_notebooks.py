@@ -3,7 +3,8 @@
     .venv/bin/python tools/run_notebooks.py nbs/02c_dataset.ipynb nbs/09a_inference.ipynb
     .venv/bin/nbdev_clean                                          # then commit the notebooks
 
-Each notebook runs top to bottom in a fresh `execnb` shell (the one `nbdev_test` uses), in its own folder,
+Each notebook runs top to bottom in a fresh `execnb` shell (the one `nbdev_test` uses) in a Python process of its
+own (as a learner's kernel: warnings shown once per process, imports and caches all start anew), in its folder,
 with `MM_SENTIMENT_CACHE` set to a new empty folder (deleted after), so that every output shows what a
 learner meets on a first run: the demo data generated, no feature cache to find. Cells flagged with one
 of `settings.ini`'s `tst_flags` (gpu, aws, slow) are skipped, as `nbdev_test` skips them, and keep the
@@ -20,6 +21,7 @@ import argparse
 import configparser
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,8 +90,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     meld = ROOT.parent/'shared'/'meld'
     if meld.is_dir(): os.environ.setdefault('MELD_CSV_DIR', str(meld))
-    skip = skip_flags()
-    return 0 if all([run_notebook(nb, skip) for nb in args.notebooks]) else 1
+    if len(args.notebooks) > 1:                          # each in a process of its own, as each lesson gets a fresh kernel
+        return 0 if all([subprocess.run([sys.executable, __file__, str(nb)]).returncode == 0 for nb in args.notebooks]) else 1
+    return 0 if run_notebook(args.notebooks[0], skip_flags()) else 1
 
 
 if __name__ == '__main__':
