@@ -101,8 +101,9 @@ def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> Demu
     if path.stat().st_size == 0: raise ClipError('empty file', f'{path.name} has 0 bytes')
     try: container = av.open(str(path), options=PROBE_OPTIONS)
     except (av.FFmpegError, UnicodeDecodeError) as e: raise ClipError('unreadable file', f'{path.name}: {e}') from None
-    vs = container.streams.video[0] if container.streams.video else None
-    as_ = container.streams.audio[0] if container.streams.audio else None
+    vs = container.streams.best('video')                  # FFmpeg's choice, as a player's: not a still beside the video,
+    as_ = container.streams.best('audio', vs)             # the default sound, of the video's programme
+    if vs is not None and vs.disposition & av.stream.Disposition.attached_pic: vs = None    # cover art is not a video
     try:
         if video and vs is None: raise ClipError('no video stream', path.name)
         if audio and as_ is None: raise ClipError('no audio stream', path.name)
