@@ -22,9 +22,10 @@ from .meld import EMOTIONS, SENTIMENTS, SPLITS, read_meld_csv
 # `mm-sentiment --help` and argument errors answer in a fraction of a second instead of seconds
 
 # %% auto #0
-__all__ = ['print_table', 'run_demo', 'parse_hyperparameters', 'build_parser', 'main']
+__all__ = ['TRAIN_CONFIG_OPTIONS', 'SAGEMAKER_JOB_OPTIONS', 'print_table', 'run_demo', 'parse_hyperparameters', 'build_parser',
+           'main']
 
-# %% ../nbs/99_cli.ipynb #0719179e
+# %% ../nbs/99_cli.ipynb #1dfcb3aa
 def print_table(result: dict, baseline: dict | None = None):
     "Metrics of both heads as a table (with a baseline column when given)."
     print(f"{'head':10} {'metric':20} {'model':>7}" + (f" {'majority':>9}" if baseline else ''))
@@ -32,11 +33,13 @@ def print_table(result: dict, baseline: dict | None = None):
         for k in ('accuracy', 'weighted_precision', 'weighted_f1'):
             print(f'{head:10} {k:20} {result[head][k]:7.3f}' + (f' {baseline[head][k]:9.3f}' if baseline else ''))
 
+# %% ../nbs/99_cli.ipynb #6702df58
 def _majority(data_dir: Path, split: str) -> dict:
     from mm_sentiment.training import head_metrics
     tr, te = read_meld_csv(data_dir/SPLITS['train'].csv), read_meld_csv(data_dir/SPLITS[split].csv)
     return {h: head_metrics(te[f'{h}_id'], [tr[f'{h}_id'].mode()[0]] * len(te)) for h in ('emotion', 'sentiment')}
 
+# %% ../nbs/99_cli.ipynb #28ffdf1d
 def _figures(run_dir: Path):
     "Learning curves and confusion matrices of a run folder, as PNG files in it."
     import matplotlib; matplotlib.use('Agg')
@@ -60,6 +63,7 @@ def _figures(run_dir: Path):
             ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(f'{head} ({f.stem.split("_", 1)[1]})')
         fig.tight_layout(); fig.savefig(run_dir/f'{f.stem}.png', dpi=80); plt.close('all')
 
+# %% ../nbs/99_cli.ipynb #d1260ca4
 def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epochs: int = 40, workers: int | None = 0,
              progress: bool = True) -> dict:
     "The main job on the demo data: generate, load, extract, train, evaluate on the test split. Returns the evaluation."
@@ -94,7 +98,93 @@ def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epoc
     print(f"figures, checkpoints and metrics in {out}/ ({summary['seconds']} s)")
     return summary
 
+# %% ../nbs/99_cli.ipynb #bcf1ce2a
+TRAIN_CONFIG_OPTIONS = (('epochs', int, 20), ('batch_size', int, 32), ('lr', float, 1e-4), ('lr_encoders', float, None),
+                        ('weight_decay', float, 0.0), ('label_smoothing', float, 0.0), ('early_stopping', int, None), ('seed', int, 0))
+
+def _pool_option(p: argparse.ArgumentParser):
+    p.add_argument('--pool', default='handover', choices=('handover', 'processes', 'threads'), help='decode in threads of this process '
+                   'until the worker processes have started (handover), in worker processes, or in threads')
+
+def _progress_option(p: argparse.ArgumentParser):
+    p.add_argument('--no-progress', action='store_true', help='no progress bars (for logs and saved notebooks)')
+
+# %% ../nbs/99_cli.ipynb #b1b0c57d
+def _add_demo(sub):
+    d = sub.add_parser('demo', help='run the main job on the built-in demo data (offline)')
+    d.add_argument('--out', default='runs/demo', help='run folder for figures and summaries (default: runs/demo)')
+    d.add_argument('--workers', type=int, default=0, help='decoding worker processes (default 0: in this process)')
+    d.add_argument('--epochs', type=int, default=40)
+    _progress_option(d)
+
+# %% ../nbs/99_cli.ipynb #e20ff6e0
+def _add_train(sub):
+    t = sub.add_parser('train', help="train on a folder in MELD's layout")
+    t.add_argument('--data-dir', required=True, type=Path)
+    t.add_argument('--modalities', default='video,audio,text', help='comma-separated subset of video,audio,text')
+    t.add_argument('--text-model', default=None, help='Hugging Face name or folder (default: the offline all-MiniLM-L6-v2)')
+    t.add_argument('--pooling', default='mean', choices=('mean', 'pooler', 'cls'))
+    t.add_argument('--n-frames', type=int, default=16)
+    t.add_argument('--video-weights', default='auto', help="r3d_18's weights: auto (Kinetics-400 from the torch hub cache, else random "
+                   "with a warning), kinetics (cache or download), random, or PATH to a weights file")
+    t.add_argument('--out', type=Path, default=Path('runs/train'))
+    t.add_argument('--workers', type=int, default=0, help='decoding worker processes (the one-time feature extraction, or every epoch end to end)')
+    _pool_option(t)
+    t.add_argument('--cache-dir', type=Path, default=None, help='feature cache folder (default: $MM_SENTIMENT_CACHE/features)')
+    t.add_argument('--tensorboard-dir', type=Path, default=None, help='TensorBoard logs (default: OUT/tensorboard)')
+    t.add_argument('--resume', action='store_true', help='continue from OUT/last.safetensors')
+    t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: cuda when there is a GPU)')
+    t.add_argument('--precision', default='auto', choices=('auto', 'fp32', 'bf16'), help='auto: bf16 autocast on CUDA, float32 on a CPU')
+    t.add_argument('--unfreeze', default='', help='comma-separated modalities whose backbone trains too (end to end; e.g. text)')
+    t.add_argument('--augment', action='store_true', help='mirror video frames, mask spectrograms (end to end)')
+    t.add_argument('--end-to-end', action='store_true', help='decode and encode every clip every epoch instead of using the feature cache')
+    for name, typ, default in TRAIN_CONFIG_OPTIONS: t.add_argument('--' + name.replace('_', '-'), type=typ, default=default)
+    t.add_argument('--class-weights', action='store_true', help='weight the classes by inverse frequency (from the CSV labels)')
+    _progress_option(t)
+
+# %% ../nbs/99_cli.ipynb #8391d169
+def _add_evaluate(sub):
+    e = sub.add_parser('evaluate', help="evaluate a run's best checkpoint on a split")
+    e.add_argument('run_dir', type=Path)
+    e.add_argument('--data-dir', type=Path, default=None, help='default: the folder the run was trained on')
+    e.add_argument('--split', default='dev', choices=('dev', 'test'))
+    e.add_argument('--workers', type=int, default=0)
+    _pool_option(e)
+    e.add_argument('--device', default=None, help='default: cuda when there is a GPU')
+    _progress_option(e)
+
+# %% ../nbs/99_cli.ipynb #d6827d7c
+def _add_data_commands(sub):
+    "`make-demo-data`, `download-meld` and `check-data`: a folder in MELD's layout, made, fetched or counted."
+    m = sub.add_parser('make-demo-data', help='generate a demo dataset in MELD\'s layout')
+    m.add_argument('dir', type=Path)
+    m.add_argument('--meld-size', action='store_true', help="MELD's split sizes and 1280x720 clips (hours; tens of GB)")
+    for name in ('n_train', 'n_dev', 'n_test', 'width', 'height', 'seed'):
+        m.add_argument('--' + name.replace('_', '-'), type=int, default=None)
+    m.add_argument('--workers', type=int, default=None, help='encoding processes (default: the cores, at most 8)')
+    _progress_option(m)
+    g = sub.add_parser('download-meld', help='download and unpack the real MELD.Raw archive (about 10 GB)')
+    g.add_argument('dir', type=Path)
+    g.add_argument('--url', default=MELD_RAW_URL)
+    g.add_argument('--expected-size', type=int, default=None, help='refuse an archive of any other size (bytes)')
+    g.add_argument('--keep-archive', action='store_true')
+    c = sub.add_parser('check-data', help="count each split's rows and clips in a MELD-layout folder")
+    c.add_argument('dir', type=Path)
+
+# %% ../nbs/99_cli.ipynb #3650b250
+def _add_predict(sub):
+    r = sub.add_parser('predict', help='emotion and sentiment of clips of your own, with a trained run (lesson 9)')
+    r.add_argument('clips', nargs='+', type=Path, help='video files (mp4, mkv, mov ...)')
+    r.add_argument('--text', action='append', default=None, help="what is said in the clip (one --text per clip; none: the text is left empty, with a note)")
+    r.add_argument('--subtitles', type=Path, default=None, help='a SubRip .srt for one longer video: one prediction per line')
+    r.add_argument('--run', type=Path, default=None, help='a run folder or a SageMaker model.tar.gz (default: runs/demo, which `mm-sentiment demo` writes)')
+    r.add_argument('--json', action='store_true', help='print JSON: one object for one clip, else a list')
+    r.add_argument('--device', default=None)
+
 # %% ../nbs/99_cli.ipynb #badbfb46
+SAGEMAKER_JOB_OPTIONS = (('instance_type', str), ('instance_count', int), ('processes_per_host', int), ('volume_gb', int), ('max_run_hours', float),
+                         ('max_wait_hours', float), ('data_s3', str), ('text_model_s3', str), ('video_weights_s3', str), ('run_id', str))
+
 def _add_sagemaker(sm: argparse.ArgumentParser):
     "The `mm-sentiment sagemaker ...` subcommands (lesson 8)."
     sub = sm.add_subparsers(dest='sm_command', required=True)
@@ -106,16 +196,14 @@ def _add_sagemaker(sm: argparse.ArgumentParser):
     u = aws(sub.add_parser('upload', help='create or reuse the private bucket and upload a MELD-layout folder to PREFIX/meld/'))
     u.add_argument('dir', type=Path)
     u.add_argument('--cors-origin', action='append', default=[], help='an origin allowed to GET from the bucket (repeatable; none by default)')
-    u.add_argument('--no-progress', action='store_true')
+    _progress_option(u)
     r = aws(sub.add_parser('role', help='create (or update) the execution role and print its ARN'))
     r.add_argument('--name', default='mm-sentiment-training')
     r.add_argument('--write-policies', type=Path, default=None, metavar='DIR', help='only write the two policy documents to DIR (no AWS call)')
     t = aws(sub.add_parser('train', help='start a training job that runs `mm-sentiment train` on the uploaded data'))
     t.add_argument('--role', required=True, help='the execution role ARN (mm-sentiment sagemaker role prints it)')
     t.add_argument('--hp', action='append', default=[], metavar='KEY=VALUE', help='a `train` option, e.g. --hp epochs=20 --hp class_weights=true')
-    for name, typ in (('instance_type', str), ('instance_count', int), ('processes_per_host', int), ('volume_gb', int), ('max_run_hours', float),
-                      ('max_wait_hours', float), ('data_s3', str), ('text_model_s3', str), ('video_weights_s3', str), ('run_id', str)):
-        t.add_argument('--' + name.replace('_', '-'), type=typ, default=None)
+    for name, typ in SAGEMAKER_JOB_OPTIONS: t.add_argument('--' + name.replace('_', '-'), type=typ, default=None)
     t.add_argument('--no-spot', action='store_true', help='on-demand capacity instead of managed spot')
     t.add_argument('--dry-run', action='store_true', help='print the CreateTrainingJob request, built against an in-memory AWS; send nothing')
     st = aws(sub.add_parser('status', help="a job's state, metrics and model location"), bucket=False)
@@ -140,6 +228,15 @@ def parse_hyperparameters(pairs: list[str]) -> dict:
         else: hps[k] = v
     return check_hyperparameters(hps)
 
+# %% ../nbs/99_cli.ipynb #ca691d95
+def build_parser() -> argparse.ArgumentParser:
+    "The `mm-sentiment` argument parser."
+    p = argparse.ArgumentParser(prog='mm-sentiment', description='Multimodal emotion and sentiment on MELD: the course\'s jobs.')
+    sub = p.add_subparsers(dest='command', required=True)
+    for add in (_add_demo, _add_train, _add_evaluate, _add_data_commands, _add_predict): add(sub)
+    _add_sagemaker(sub.add_parser('sagemaker', help='lesson 8: MELD to S3, the execution role, training jobs on SageMaker (the aws extra)'))
+    return p
+
 # %% ../nbs/99_cli.ipynb #8e1d2480
 def _run_sagemaker(args) -> int:
     "The `mm-sentiment sagemaker ...` subcommands; AWS's own errors become one-line messages."
@@ -152,8 +249,7 @@ def _run_sagemaker(args) -> int:
         if args.sm_command == 'role' and args.write_policies:
             for f in sm.write_policies(args.write_policies, args.bucket, region()): print(f)
         elif args.sm_command == 'train':
-            opts = ('instance_type', 'instance_count', 'processes_per_host', 'volume_gb', 'max_run_hours', 'max_wait_hours', 'data_s3',
-                    'text_model_s3', 'video_weights_s3', 'run_id')
+            opts = [name for name, _ in SAGEMAKER_JOB_OPTIONS]
             spec = sm.JobSpec(bucket=args.bucket, role=args.role, region=region(), prefix=args.prefix, spot=not args.no_spot,
                               hyperparameters=parse_hyperparameters(args.hp), **{k: getattr(args, k) for k in opts if getattr(args, k) is not None})
             res = sm.launch(spec, dry_run=True) if args.dry_run else sm.launch(sm.check_spec(spec), sm.aws_session(spec.region))
@@ -191,99 +287,32 @@ def _predict(args) -> int:
             print(f"{r['clip']}: {heads}" + (f"  ({'; '.join(r['notes'])})" if r['notes'] else ''))
     return 2 if any('error' in r for r in results) else 0
 
-# %% ../nbs/99_cli.ipynb #2420c874
-def build_parser() -> argparse.ArgumentParser:
-    "The `mm-sentiment` argument parser."
-    p = argparse.ArgumentParser(prog='mm-sentiment', description='Multimodal emotion and sentiment on MELD: the course\'s jobs.')
-    sub = p.add_subparsers(dest='command', required=True)
-    d = sub.add_parser('demo', help='run the main job on the built-in demo data (offline)')
-    d.add_argument('--out', default='runs/demo', help='run folder for figures and summaries (default: runs/demo)')
-    d.add_argument('--workers', type=int, default=0, help='decoding worker processes (default 0: in this process)')
-    d.add_argument('--epochs', type=int, default=40)
-    d.add_argument('--no-progress', action='store_true', help='no progress bars (for logs and saved notebooks)')
-    t = sub.add_parser('train', help="train on a folder in MELD's layout")
-    t.add_argument('--data-dir', required=True, type=Path)
-    t.add_argument('--modalities', default='video,audio,text', help='comma-separated subset of video,audio,text')
-    t.add_argument('--text-model', default=None, help='Hugging Face name or folder (default: the offline all-MiniLM-L6-v2)')
-    t.add_argument('--pooling', default='mean', choices=('mean', 'pooler', 'cls'))
-    t.add_argument('--n-frames', type=int, default=16)
-    t.add_argument('--video-weights', default='auto', help="r3d_18's weights: auto (Kinetics-400 from the torch hub cache, else random "
-                   "with a warning), kinetics (cache or download), random, or PATH to a weights file")
-    t.add_argument('--out', type=Path, default=Path('runs/train'))
-    t.add_argument('--workers', type=int, default=0, help='decoding worker processes (the one-time feature extraction, or every epoch end to end)')
-    t.add_argument('--pool', default='handover', choices=('handover', 'processes', 'threads'), help='decode in threads of this process until the worker processes have started (handover), in worker processes, or in threads')
-    t.add_argument('--cache-dir', type=Path, default=None, help='feature cache folder (default: $MM_SENTIMENT_CACHE/features)')
-    t.add_argument('--tensorboard-dir', type=Path, default=None, help='TensorBoard logs (default: OUT/tensorboard)')
-    t.add_argument('--resume', action='store_true', help='continue from OUT/last.safetensors')
-    t.add_argument('--device', default=None, help='cpu, cuda, cuda:1 ... (default: cuda when there is a GPU)')
-    t.add_argument('--precision', default='auto', choices=('auto', 'fp32', 'bf16'), help='auto: bf16 autocast on CUDA, float32 on a CPU')
-    t.add_argument('--unfreeze', default='', help='comma-separated modalities whose backbone trains too (end to end; e.g. text)')
-    t.add_argument('--augment', action='store_true', help='mirror video frames, mask spectrograms (end to end)')
-    t.add_argument('--end-to-end', action='store_true', help='decode and encode every clip every epoch instead of using the feature cache')
-    for name, typ, default in (('epochs', int, 20), ('batch_size', int, 32), ('lr', float, 1e-4), ('lr_encoders', float, None),
-                               ('weight_decay', float, 0.0), ('label_smoothing', float, 0.0), ('early_stopping', int, None), ('seed', int, 0)):
-        t.add_argument('--' + name.replace('_', '-'), type=typ, default=default)
-    t.add_argument('--class-weights', action='store_true', help='weight the classes by inverse frequency (from the CSV labels)')
-    t.add_argument('--no-progress', action='store_true', help='no progress bars (for logs and saved notebooks)')
-    e = sub.add_parser('evaluate', help="evaluate a run's best checkpoint on a split")
-    e.add_argument('run_dir', type=Path)
-    e.add_argument('--data-dir', type=Path, default=None, help='default: the folder the run was trained on')
-    e.add_argument('--split', default='dev', choices=('dev', 'test'))
-    e.add_argument('--workers', type=int, default=0)
-    e.add_argument('--pool', default='handover', choices=('handover', 'processes', 'threads'), help='decode in threads of this process until the worker processes have started (handover), in worker processes, or in threads')
-    e.add_argument('--device', default=None, help='default: cuda when there is a GPU')
-    e.add_argument('--no-progress', action='store_true', help='no progress bars')
-    m = sub.add_parser('make-demo-data', help='generate a demo dataset in MELD\'s layout')
-    m.add_argument('dir', type=Path)
-    m.add_argument('--meld-size', action='store_true', help="MELD's split sizes and 1280x720 clips (hours; tens of GB)")
-    for name in ('n_train', 'n_dev', 'n_test', 'width', 'height', 'seed'):
-        m.add_argument('--' + name.replace('_', '-'), type=int, default=None)
-    m.add_argument('--workers', type=int, default=None, help='encoding processes (default: the cores, at most 8)')
-    m.add_argument('--no-progress', action='store_true', help='no progress bar (for logs and saved notebooks)')
-    g = sub.add_parser('download-meld', help='download and unpack the real MELD.Raw archive (about 10 GB)')
-    g.add_argument('dir', type=Path)
-    g.add_argument('--url', default=MELD_RAW_URL)
-    g.add_argument('--expected-size', type=int, default=None, help='refuse an archive of any other size (bytes)')
-    g.add_argument('--keep-archive', action='store_true')
-    c = sub.add_parser('check-data', help="count each split's rows and clips in a MELD-layout folder")
-    c.add_argument('dir', type=Path)
-    r = sub.add_parser('predict', help='emotion and sentiment of clips of your own, with a trained run (lesson 9)')
-    r.add_argument('clips', nargs='+', type=Path, help='video files (mp4, mkv, mov ...)')
-    r.add_argument('--text', action='append', default=None, help="what is said in the clip (one --text per clip; none: the text is left empty, with a note)")
-    r.add_argument('--subtitles', type=Path, default=None, help='a SubRip .srt for one longer video: one prediction per line')
-    r.add_argument('--run', type=Path, default=None, help='a run folder or a SageMaker model.tar.gz (default: runs/demo, which `mm-sentiment demo` writes)')
-    r.add_argument('--json', action='store_true', help='print JSON: one object for one clip, else a list')
-    r.add_argument('--device', default=None)
-    _add_sagemaker(sub.add_parser('sagemaker', help='lesson 8: MELD to S3, the execution role, training jobs on SageMaker (the aws extra)'))
-    return p
+# %% ../nbs/99_cli.ipynb #f99f772c
+def _train(args) -> int:
+    "`mm-sentiment train`: a run folder trained, its best epoch reported (by the first process under torchrun)."
+    from mm_sentiment.model import describe_encoders
+    from mm_sentiment.runs import train_run
+    from mm_sentiment.training import TrainConfig
+    cfg = TrainConfig(**{k: getattr(args, k) for k in [name for name, *_ in TRAIN_CONFIG_OPTIONS] + ['class_weights']})
+    state = train_run(args.data_dir, args.out, args.modalities, args.text_model, args.pooling, args.n_frames, args.video_weights, cfg=cfg,
+                      cache_dir=args.cache_dir, workers=args.workers, resume=args.resume, device=args.device, precision=args.precision,
+                      unfreeze=args.unfreeze, augment=args.augment, end_to_end=args.end_to_end, progress=not args.no_progress,
+                      tensorboard_dir=args.tensorboard_dir, log=lambda line: print(line, flush=True), pool=args.pool)
+    if int(os.environ.get('RANK', '0')): return 0                      # under torchrun: the first process reports
+    best = state['history'][state['best_epoch'] - 1]['val']
+    print(f"best epoch {state['best_epoch']} of {state['epoch']} (dev loss {best['loss']:.3f}); run in {args.out}/")
+    print_table(best)
+    print(describe_encoders(json.loads((args.out/'run.json').read_text())['encoders']))
+    return 0
 
-def main(argv: list[str] | None = None) -> int:
-    "Entry point of the `mm-sentiment` command."
-    args = build_parser().parse_args(argv)
-    try: return _run(args)
-    except (FileNotFoundError, ValueError, OSError) as e:
-        print(f'error: {e}', file=sys.stderr); return 2
-
+# %% ../nbs/99_cli.ipynb #909b688f
 def _run(args) -> int:
-    if args.command in ('train', 'evaluate'):
-        from mm_sentiment.model import describe_encoders
-        from mm_sentiment.runs import evaluate_run, train_run
-        from mm_sentiment.training import TrainConfig
+    "Carries out the parsed command; its exit code."
     if args.command == 'demo':
         run_demo(args.out, workers=args.workers, epochs=args.epochs, progress=not args.no_progress)
-    elif args.command == 'train':
-        cfg = TrainConfig(**{k: getattr(args, k) for k in ('epochs', 'batch_size', 'lr', 'lr_encoders', 'weight_decay', 'label_smoothing',
-                                                             'early_stopping', 'seed', 'class_weights')})
-        state = train_run(args.data_dir, args.out, args.modalities, args.text_model, args.pooling, args.n_frames, args.video_weights, cfg=cfg,
-                          cache_dir=args.cache_dir, workers=args.workers, resume=args.resume, device=args.device, precision=args.precision,
-                          unfreeze=args.unfreeze, augment=args.augment, end_to_end=args.end_to_end, progress=not args.no_progress,
-                          tensorboard_dir=args.tensorboard_dir, log=lambda line: print(line, flush=True), pool=args.pool)
-        if int(os.environ.get('RANK', '0')): return 0                  # under torchrun: the first process reports
-        best = state['history'][state['best_epoch'] - 1]['val']
-        print(f"best epoch {state['best_epoch']} of {state['epoch']} (dev loss {best['loss']:.3f}); run in {args.out}/")
-        print_table(best)
-        print(describe_encoders(json.loads((args.out/'run.json').read_text())['encoders']))
+    elif args.command == 'train': return _train(args)
     elif args.command == 'evaluate':
+        from mm_sentiment.runs import evaluate_run
         res = evaluate_run(args.run_dir, args.data_dir, args.split, workers=args.workers, device=args.device, progress=not args.no_progress,
                            pool=args.pool)
         print(f"{args.split}: {res['n']} samples ({res['skipped']} skipped)"); print_table(res); print(res['encoders'])
@@ -299,3 +328,11 @@ def _run(args) -> int:
         if not args.dir.is_dir(): print(f'error: {args.dir} is not a folder', file=sys.stderr); return 2
         print(json.dumps(check_meld_dir(args.dir), indent=1))
     return 0
+
+# %% ../nbs/99_cli.ipynb #7b05867d
+def main(argv: list[str] | None = None) -> int:
+    "Entry point of the `mm-sentiment` command."
+    args = build_parser().parse_args(argv)
+    try: return _run(args)
+    except (FileNotFoundError, ValueError, OSError) as e:
+        print(f'error: {e}', file=sys.stderr); return 2
