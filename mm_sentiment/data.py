@@ -28,6 +28,8 @@ import torch
 import torchaudio
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, default_collate
 
+from fastcore.basics import patch
+
 from .meld import EMOTIONS, SENTIMENTS, read_meld_csv, split_paths
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def load_tokenizer(name_or_path: str | Path | None = None):
         raise OSError(f'cannot load the tokenizer {name!r}: {e}\nWithout network access, use the offline encoder '
                       f'(text model None, or the folder {default_text_model()}).') from e
 
-# %% ../nbs/02c_dataset.ipynb #cf77b321
+# %% ../nbs/02c_dataset.ipynb #74701b4f
 PROBE_OPTIONS = {'skip_frame': 'all'}    # for the decoders that `av.open` runs to probe each stream: decode nothing
 
 class ClipError(Exception):
@@ -68,6 +70,7 @@ class ClipError(Exception):
         super().__init__(f'{kind}: {detail}' if detail else kind)
         self.kind = kind
 
+# %% ../nbs/02c_dataset.ipynb #c640b7f5
 @dataclass
 class DemuxedClip:
     "A clip's compressed packets, read in one pass; close it (or use `with`) when done."
@@ -94,6 +97,7 @@ class DemuxedClip:
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
 
+# %% ../nbs/02c_dataset.ipynb #19564357
 def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> DemuxedClip:
     "Read the packets of the requested streams of an mp4 in one pass; `ClipError` when it cannot be used."
     path = Path(path)
@@ -302,9 +306,8 @@ def damage_packets(src, dst, video=(), audio=(), nbytes: int = 200, seed: int = 
             p.stream = target; out.mux(p)
     return Path(dst)
 
-# %% ../nbs/02c_dataset.ipynb #418919fa
+# %% ../nbs/02c_dataset.ipynb #5b79a563
 MODALITIES = ('video', 'audio', 'text')
-_TOKENIZING = threading.Lock()      # a fast tokenizer is not safe to call from several threads at once
 
 @dataclass(frozen=True)
 class SkippedSample:
@@ -314,12 +317,14 @@ class SkippedSample:
     reason: str
     kind: str
 
+# %% ../nbs/02c_dataset.ipynb #32a9d73f
 def _check_modalities(modalities) -> tuple[str, ...]:
     mods = tuple(m.strip() for m in (modalities.split(',') if isinstance(modalities, str) else modalities))
     bad = [m for m in mods if m not in MODALITIES]
     if bad or not mods: raise ValueError(f'unknown modalities {bad or list(mods)}: choose a non-empty subset of {MODALITIES}')
     return tuple(m for m in MODALITIES if m in mods)
 
+# %% ../nbs/02c_dataset.ipynb #0d6d3fcf
 class MELDDataset(Dataset):
     "MELD utterances as tensors: tokenized text, sampled video frames, a log-mel spectrogram and the two labels."
     def __init__(self, csv_path, video_dir=None, tokenizer=None, modalities=MODALITIES, n_frames: int = 16,
@@ -350,65 +355,69 @@ class MELDDataset(Dataset):
     def clip_path(self, idx: int) -> Path:
         return Path(self.df['path'].iat[idx]) if 'path' in self.df else self.video_dir/self.df['clip'].iat[idx]
 
-    def _load_video_frames(self, clip: DemuxedClip) -> torch.Tensor:
-        "Frames sampled across the clip, preprocessed for r3d_18: (3, n_frames, 112, 112) float32."
-        frames = torch.from_numpy(decode_frames(clip, self.n_frames, tuple(self.video_transform.resize_size)))
-        return self.video_transform(frames.permute(0, 3, 1, 2))
+# %% ../nbs/02c_dataset.ipynb #de57f98b
+@patch
+def _load_video_frames(self: MELDDataset, clip: DemuxedClip) -> torch.Tensor:
+    "Frames sampled across the clip, preprocessed for r3d_18: (3, n_frames, 112, 112) float32."
+    frames = torch.from_numpy(decode_frames(clip, self.n_frames, tuple(self.video_transform.resize_size)))
+    return self.video_transform(frames.permute(0, 3, 1, 2))
 
-    def _extract_audio_features(self, clip: DemuxedClip) -> tuple[torch.Tensor, bool]:
-        "Log-mel spectrogram (n_mels, max_audio_frames) of the clip's audio, and whether the track is silent."
-        wave = decode_audio(clip, self.sample_rate)
-        return log_mel(wave, self.mel, self.max_audio_frames), bool(np.abs(wave).max() < 1e-4)
+@patch
+def _extract_audio_features(self: MELDDataset, clip: DemuxedClip) -> tuple[torch.Tensor, bool]:
+    "Log-mel spectrogram (n_mels, max_audio_frames) of the clip's audio, and whether the track is silent."
+    wave = decode_audio(clip, self.sample_rate)
+    return log_mel(wave, self.mel, self.max_audio_frames), bool(np.abs(wave).max() < 1e-4)
 
-    def __getstate__(self) -> dict:
-        "What a worker process receives: a tokenizer from a local folder as that folder, the mel filters as their size (rebuilt there)."
-        state = self.__dict__ | {'mel': self.mel.n_mels}
-        folder = getattr(self.tokenizer, 'name_or_path', '')
-        if folder and Path(folder).is_dir(): state['tokenizer'] = Path(folder)    # reloaded on first use: ~1 MiB less to send
-        return state
+# %% ../nbs/02c_dataset.ipynb #44f24e1f
+_TOKENIZING = threading.Lock()      # a fast tokenizer is not safe to call from several threads at once
 
-    def __setstate__(self, state: dict):
-        self.__dict__ = state | {'mel': mel_transform(state['sample_rate'], state['mel'])}
+@patch
+def _tokenize(self: MELDDataset, text: str) -> dict:
+    with _TOKENIZING:
+        if isinstance(self.tokenizer, Path): self.tokenizer = load_tokenizer(self.tokenizer)
+        enc = self.tokenizer(text, padding='max_length', truncation=True, max_length=self.max_length, return_tensors='pt')
+    return {'input_ids': enc['input_ids'].squeeze(0), 'attention_mask': enc['attention_mask'].squeeze(0)}  # (1, L) -> (L,)
 
-    def _tokenize(self, text: str) -> dict:
-        with _TOKENIZING:
-            if isinstance(self.tokenizer, Path): self.tokenizer = load_tokenizer(self.tokenizer)
-            enc = self.tokenizer(text, padding='max_length', truncation=True, max_length=self.max_length, return_tensors='pt')
-        return {'input_ids': enc['input_ids'].squeeze(0), 'attention_mask': enc['attention_mask'].squeeze(0)}  # (1, L) -> (L,)
+# %% ../nbs/02c_dataset.ipynb #f2db968a
+@patch
+def _skip(self: MELDDataset, idx: int, err: ClipError) -> SkippedSample:
+    s = SkippedSample(idx, self.df['clip'].iat[idx], str(err), err.kind)
+    if idx not in self.skipped: log.warning('skipping sample %d (%s): %s', idx, s.clip, s.reason)
+    self.skipped[idx] = s
+    return s
 
-    def _skip(self, idx: int, err: ClipError) -> SkippedSample:
-        s = SkippedSample(idx, self.df['clip'].iat[idx], str(err), err.kind)
-        if idx not in self.skipped: log.warning('skipping sample %d (%s): %s', idx, s.clip, s.reason)
-        self.skipped[idx] = s
-        return s
+@patch
+def _note(self: MELDDataset, idx: int, note: str):
+    if idx not in self.notes: log.info('sample %d (%s): %s', idx, self.df['clip'].iat[idx], note)
+    self.notes[idx] = note
 
-    def _note(self, idx: int, note: str):
-        if idx not in self.notes: log.info('sample %d (%s): %s', idx, self.df['clip'].iat[idx], note)
-        self.notes[idx] = note
+# %% ../nbs/02c_dataset.ipynb #a825c101
+@patch
+def __getitem__(self: MELDDataset, idx: int) -> dict | SkippedSample:
+    if not 0 <= idx < len(self): raise IndexError(f'index {idx} out of range for {len(self)} samples')
+    row = self.df.iloc[idx]
+    item = {'index': torch.tensor(idx),
+            'emotion_label': torch.tensor(row['emotion_id']), 'sentiment_label': torch.tensor(row['sentiment_id'])}
+    if 'text' in self.modalities: item['text_input'] = self._tokenize(row['Utterance'])
+    if self.needs_clips:
+        try:
+            with demux_clip(self.clip_path(idx), video='video' in self.modalities, audio='audio' in self.modalities) as clip:
+                if 'video' in self.modalities: item['video_frames'] = self._load_video_frames(clip)
+                notes = []
+                if 'audio' in self.modalities:
+                    item['audio_features'], silent = self._extract_audio_features(clip)
+                    if silent: notes.append('silent audio track')
+                if clip.truncated: notes.append('truncated clip: used the frames before the break')
+                if clip.damaged: notes.append(f'damaged clip: {len(clip.damaged)} packet(s) refused by the decoder, the rest used')
+                if notes: self._note(idx, '; '.join(notes))
+        except ClipError as e: return self._skip(idx, e)
+    return item
 
-    def __getitem__(self, idx: int) -> dict | SkippedSample:
-        if not 0 <= idx < len(self): raise IndexError(f'index {idx} out of range for {len(self)} samples')
-        row = self.df.iloc[idx]
-        item = {'index': torch.tensor(idx),
-                'emotion_label': torch.tensor(row['emotion_id']), 'sentiment_label': torch.tensor(row['sentiment_id'])}
-        if 'text' in self.modalities: item['text_input'] = self._tokenize(row['Utterance'])
-        if self.needs_clips:
-            try:
-                with demux_clip(self.clip_path(idx), video='video' in self.modalities, audio='audio' in self.modalities) as clip:
-                    if 'video' in self.modalities: item['video_frames'] = self._load_video_frames(clip)
-                    notes = []
-                    if 'audio' in self.modalities:
-                        item['audio_features'], silent = self._extract_audio_features(clip)
-                        if silent: notes.append('silent audio track')
-                    if clip.truncated: notes.append('truncated clip: used the frames before the break')
-                    if clip.damaged: notes.append(f'damaged clip: {len(clip.damaged)} packet(s) refused by the decoder, the rest used')
-                    if notes: self._note(idx, '; '.join(notes))
-            except ClipError as e: return self._skip(idx, e)
-        return item
-
-    def skip_report(self) -> Counter:
-        "How many samples were skipped so far, by reason."
-        return Counter(s.kind for s in self.skipped.values())
+# %% ../nbs/02c_dataset.ipynb #03a02aed
+@patch
+def skip_report(self: MELDDataset) -> Counter:
+    "How many samples were skipped so far, by reason."
+    return Counter(s.kind for s in self.skipped.values())
 
 # %% ../nbs/02c_dataset.ipynb #3eef52a3
 def unnormalize_frames(video: torch.Tensor) -> np.ndarray:
@@ -442,7 +451,7 @@ def sample_browser(ds: MELDDataset):
     import ipywidgets as widgets
     return widgets.interactive(lambda idx: show_sample(ds, idx), idx=widgets.IntSlider(0, 0, len(ds) - 1, description='sample'))
 
-# %% ../nbs/02c_dataset.ipynb #91f5f57c
+# %% ../nbs/02c_dataset.ipynb #5a23d840
 def collate_meld(batch: list) -> dict:
     "Stack the usable samples; list the skipped ones under `skipped` (the batch may hold none)."
     ok = [b for b in batch if not isinstance(b, SkippedSample)]
@@ -450,6 +459,7 @@ def collate_meld(batch: list) -> dict:
     out['skipped'] = [b for b in batch if isinstance(b, SkippedSample)]
     return out
 
+# %% ../nbs/02c_dataset.ipynb #d8a1707c
 def join_parts(it, cut=None):
     "The batches of `it` whole: where `cut` is a `SplitBatches` (below), each batch came in parts from several workers."
     cut = cut if hasattr(cut, 'sizes') else None
@@ -457,6 +467,7 @@ def join_parts(it, cut=None):
         if cut: batch = merge_parts([batch, *(next(it) for _ in range(cut.sizes.popleft() - 1))], cut.pin_memory)
         yield batch
 
+# %% ../nbs/02c_dataset.ipynb #0ae8df63
 class MELDLoader:
     "A DataLoader that skips batches with no usable sample and collects the skipped samples in `skipped`."
     def __init__(self, dl: DataLoader): self.dl, self.skipped = dl, {}
@@ -472,12 +483,14 @@ class MELDLoader:
         "How many samples were skipped so far, by reason."
         return Counter(s.kind for s in self.skipped.values())
 
+# %% ../nbs/02c_dataset.ipynb #7e0c7cf0
 def default_workers() -> int:
     "One worker fewer than the cores, at most 8 (0 workers means loading in the main process)."
     return max(0, min(8, (os.cpu_count() or 1) - 1))
 
 POOLS = ('handover', 'processes', 'threads')
 
+# %% ../nbs/02c_dataset.ipynb #5e21d158
 def make_dataloader(ds: Dataset, batch_size: int = 16, shuffle: bool = False, num_workers: int | None = None,
                     seed: int | None = None, pin_memory: bool | None = None, pool: str = 'handover',
                     batch_sampler=None, persistent: bool = True, split_batches: bool | None = None) -> MELDLoader:
@@ -509,6 +522,19 @@ def trim_text_padding(batch: dict, multiple: int = 1) -> dict:
     n = max(int(t['attention_mask'].sum(1).max()), 1)
     n = min(-(-n // multiple) * multiple, t['attention_mask'].shape[1])
     return batch | {'text_input': {k: v[:, :n] for k, v in t.items()}}
+
+# %% ../nbs/02c_dataset.ipynb #d7a289ca
+@patch
+def __getstate__(self: MELDDataset) -> dict:
+    "What a worker process receives: a tokenizer from a local folder as that folder, the mel filters as their size (rebuilt there)."
+    state = self.__dict__ | {'mel': self.mel.n_mels}
+    folder = getattr(self.tokenizer, 'name_or_path', '')
+    if folder and Path(folder).is_dir(): state['tokenizer'] = Path(folder)    # reloaded on first use: ~1 MiB less to send
+    return state
+
+@patch
+def __setstate__(self: MELDDataset, state: dict):
+    self.__dict__ = state | {'mel': mel_transform(state['sample_rate'], state['mel'])}
 
 # %% ../nbs/02c_dataset.ipynb #3ea47232
 SERVER_IGNORES_PATH = sys.version_info < (3, 12, 8) or (3, 13) <= sys.version_info < (3, 13, 1)    # python/cpython#117378
