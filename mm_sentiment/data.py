@@ -551,7 +551,7 @@ def parent_import_path():
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
 
-# %% ../nbs/02c_dataset.ipynb #aa9d94bc
+# %% ../nbs/02c_dataset.ipynb #0ada8c0d
 def _main_block(node) -> bool:
     "Whether `node` is `if __name__ == '__main__':`, whose body a worker's re-run skips."
     t = node.test if isinstance(node, ast.If) else None
@@ -570,6 +570,7 @@ def top_level_imports(path: str | Path) -> list[str]:
             todo[:0] = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]   # inside if, try, with, for
     return list(dict.fromkeys(found))
 
+# %% ../nbs/02c_dataset.ipynb #bc2ab32a
 def worker_preload(main_path: str | None = None) -> list[str]:
     "What the fork server imports once for all workers: this module, the tokenizer's, what the main module imports (else this package's)."
     loaded = list(sys.modules.items())
@@ -577,6 +578,7 @@ def worker_preload(main_path: str | None = None) -> list[str]:
     program = top_level_imports(main_path) if main_path else sorted(m for m, _ in loaded if m.startswith('mm_sentiment.'))
     return list(dict.fromkeys(['mm_sentiment.data', *tokenizer, *program]))
 
+# %% ../nbs/02c_dataset.ipynb #7cf7b2a9
 def worker_context():
     "How DataLoader workers start: forked from a server that imports `worker_preload()` once (as this process would), started now; `spawn` where there is none."
     if 'forkserver' not in multiprocessing.get_all_start_methods(): return multiprocessing.get_context('spawn')

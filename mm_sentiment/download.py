@@ -26,13 +26,14 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'MELD_RAW_URL', 'DownloadError', 'download', 'unpack_meld', 'check_meld_dir', 'download_meld']
 
-# %% ../nbs/02d_download_meld.ipynb #bff887fc
+# %% ../nbs/02d_download_meld.ipynb #f546831d
 MELD_RAW_URL = 'http://web.eecs.umich.edu/~mihalcea/downloads/MELD.Raw.tar.gz'
 _CHUNK = 1 << 20
 
 class DownloadError(RuntimeError):
     "A download that could not be completed; what was received is kept for the next attempt."
 
+# %% ../nbs/02d_download_meld.ipynb #5cc6c3a4
 def _total_from(resp, offset: int) -> int | None:
     "The full size of the resource from a 200 or 206 response."
     if resp.status == 206:
@@ -41,6 +42,7 @@ def _total_from(resp, offset: int) -> int | None:
     n = resp.headers.get('Content-Length')
     return int(n) if n else None
 
+# %% ../nbs/02d_download_meld.ipynb #b27c28a8
 def download(url: str, dest: str | Path, expected_size: int | None = None, retries: int = 5,
              timeout: float = 60, progress: bool = True, wait: float = 2.0) -> Path:
     "Download `url` to `dest`, resuming a previous `.part`, checking the size; returns `dest`."

@@ -102,7 +102,7 @@ class VideoEncoder(FrozenBackboneEncoder):
         self.weights_source, self.feature_dim = self_weights, feat_dim
         self.pretrained = self_weights != 'random'
 
-# %% ../nbs/04_encoders.ipynb #04e13812
+# %% ../nbs/04_encoders.ipynb #1e6a9417
 RANDOM_BERT = 'random-bert-base'
 POOLINGS = ('mean', 'pooler', 'cls')
 
@@ -122,6 +122,7 @@ def load_text_model(name_or_path: str | Path | None = None) -> nn.Module:
     finally:
         if shown: hf_logging.enable_progress_bar()
 
+# %% ../nbs/04_encoders.ipynb #7607d2ba
 class TextEncoder(FrozenBackboneEncoder):
     "Tokens (input_ids, attention_mask), each (B, L) -> (B, out_dim): a BERT-family encoder, pooled, + Linear."
     def __init__(self, model: str | Path | nn.Module | None = None, pooling: str = 'mean', out_dim: int = 128,

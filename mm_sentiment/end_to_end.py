@@ -54,13 +54,14 @@ class Augment:
         out[None, :, :n] = torchaudio.transforms.TimeMasking(min(self.time_mask, n // 2), iid_masks=True)(mel[None, :, :n], SILENCE)
         return out
 
-# %% ../nbs/07d_end_to_end.ipynb #bf0ca1a4
+# %% ../nbs/07d_end_to_end.ipynb #6de8c74a
 class _Refillable:
     "A batch sampler whose batches are set before each pass: a persistent DataLoader re-reads it every epoch."
     def __init__(self): self.chunks = []
     def __iter__(self): return iter(self.chunks)
     def __len__(self) -> int: return len(self.chunks)
 
+# %% ../nbs/07d_end_to_end.ipynb #0e55f10f
 class ClipBatches:
     "A `MELDDataset` as batches `(inputs, emotion, sentiment)` on `device`: decoded every pass, augmented when `augment` is given."
     def __init__(self, ds: MELDDataset, device=None, batch_size: int = 32, workers: int = 0, precision: str = 'auto',
@@ -90,6 +91,7 @@ class ClipBatches:
 
     def forward(self, model, batch: dict) -> dict: return model(batch)
 
+# %% ../nbs/07d_end_to_end.ipynb #a0f7a665
 def train_end_to_end(model, train_ds: MELDDataset, val_ds: MELDDataset, cfg: TrainConfig, run_dir, device=None, workers: int = 0,
                      precision: str = 'auto', augment: Augment | None = None, resume: bool = False, progress: bool = True,
                      on_batch=None, pool: str = 'handover', **fit_kw) -> dict:
