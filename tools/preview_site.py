@@ -9,12 +9,14 @@ processing (`nbdev.serve.proc_nbs`: hidden cells dropped, directives applied, ou
 committed, nothing re-run), then nbconvert's lab template for each notebook, in the order of
 `nbs/sidebar.yml`, with a sidebar of its own on every page and links between lessons pointing at
 the pages. The course home (`index.ipynb`) is `index.html`. `tools/site_check.py` opens every page
-in headless Chromium and fails on what a reader should not meet.
+in headless Chromium and fails on what a reader should not meet. The build itself fails on a cell that
+mixes imports with other code (nbdev warns of it, and runs it again without the cells before it).
 """
 from __future__ import annotations
 
 import argparse
 import html
+import os
 import re
 import shutil
 from pathlib import Path
@@ -82,6 +84,9 @@ def nav_html(pages, titles, current: str) -> str:
 
 def build(out: Path) -> list[Path]:
     cfg = get_config()
+    # nbdev runs a cell that mixes imports with other code again for the docs, without the cells before it: it breaks
+    # the build, or works by luck. Its warning, in nbdev's spawned workers, is made an error (the cell is in the message).
+    os.environ['PYTHONWARNINGS'] = ','.join(filter(None, [os.environ.get('PYTHONWARNINGS'), 'error:Found cells containing imports']))
     proc_nbs(n_workers=1, force=True)                       # nbdev's processing into _proc/, as for Quarto, never from a stale cache
     cache, pages = cfg.config_path/'_proc', sidebar_pages(cfg.nbs_path)
     nbs = {nb: nbformat.read(cache/nb, as_version=4) for _, nb in pages}
