@@ -50,12 +50,20 @@ from mm_sentiment.encoders import RANDOM_BERT
 from mm_sentiment.end_to_end import ClipBatches
 from mm_sentiment.model import MultimodalSentimentModel
 from mm_sentiment.devices import batch_for_device, prepare_for_device
+import mm_sentiment.features
 from mm_sentiment.features import CachedFeatures, extract_features
 from mm_sentiment.training import FeatureBatches, epoch_batches, train_step
 
 CEILING_KEYS = {'video_fp32': 'r3d18_T16_112px_fp32_clips_per_s', 'video_bf16': 'r3d18_T16_112px_bf16_cl_clips_per_s',
                 'text_fp32': 'bert_base_L128_fp32_texts_per_s', 'text_bf16': 'bert_base_L128_bf16_texts_per_s'}
 
+
+class TimedBar(mm_sentiment.features.tqdm):
+    "The extraction's progress bar, noting when each batch arrived: (seconds since `TimedBar.t_call`, clips so far)."
+    t_call, points = 0.0, []
+    def update(self, n=1):
+        super().update(n)
+        TimedBar.points.append((round(time.perf_counter() - TimedBar.t_call, 3), self.n))
 
 def repeat_rows(root: Path, n: int):
     "Grow the train split of `root` to `n` rows by repeating its rows under new dialogue ids; each new clip is a link to its original."
@@ -171,13 +179,15 @@ def main():
         args.out.write_text(json.dumps({'machine': info, **res}, indent=1))
 
     # 1. the one-time extraction, as training runs it (a fresh cache folder, so nothing is reused)
+    mm_sentiment.features.tqdm, TimedBar.t_call, TimedBar.points = TimedBar, time.perf_counter(), []   # the timeline, in the JSON
     cache = CachedFeatures(extract_features(model, ds, Path(tempfile.mkdtemp()), 'train', batch_size=args.batch_size,
                                             num_workers=args.workers, device=dev, progress=True, pool=args.pool))
     tm = cache.timing
     res['extraction'] = {**tm, 'clips_per_s': tm['clips'] / tm['wall_s'],
                          'clips_per_s_after_first_batch': (tm['clips'] - args.batch_size) / (tm['wall_s'] - tm['first_batch_s'])
                          if tm['clips'] > args.batch_size else None}
-    print('extraction', json.dumps(res['extraction']), flush=True); save()
+    print('extraction', json.dumps(res['extraction']), flush=True)
+    res['extraction']['arrivals'] = TimedBar.points; save()
     if args.only_extract: return
 
     # 2. GPU compute alone, per encoder, on a few decoded batches already on the device; the same loader (one pool) serves stage 3
