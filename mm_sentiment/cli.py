@@ -22,8 +22,8 @@ from .meld import EMOTIONS, SENTIMENTS, SPLITS, read_meld_csv
 # `mm-sentiment --help` and argument errors answer in a fraction of a second instead of seconds
 
 # %% auto #0
-__all__ = ['TRAIN_CONFIG_OPTIONS', 'SAGEMAKER_JOB_OPTIONS', 'print_table', 'run_demo', 'parse_hyperparameters', 'build_parser',
-           'main']
+__all__ = ['TRAIN_CONFIG_OPTIONS', 'SAGEMAKER_JOB_OPTIONS', 'print_table', 'parse_hyperparameters', 'build_parser', 'main',
+           'run_demo']
 
 # %% ../nbs/99_cli.ipynb #1dfcb3aa
 def print_table(result: dict, baseline: dict | None = None):
@@ -35,6 +35,7 @@ def print_table(result: dict, baseline: dict | None = None):
 
 # %% ../nbs/99_cli.ipynb #6702df58
 def _majority(data_dir: Path, split: str) -> dict:
+    "The scores on `split` of always answering the training split's commonest label, head by head."
     from mm_sentiment.training import head_metrics
     tr, te = read_meld_csv(data_dir/SPLITS['train'].csv), read_meld_csv(data_dir/SPLITS[split].csv)
     return {h: head_metrics(te[f'{h}_id'], [tr[f'{h}_id'].mode()[0]] * len(te)) for h in ('emotion', 'sentiment')}
@@ -62,41 +63,6 @@ def _figures(run_dir: Path):
             for (r, c_), v in np.ndenumerate(m): ax.text(c_, r, v, ha='center', va='center', fontsize=8)
             ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(f'{head} ({f.stem.split("_", 1)[1]})')
         fig.tight_layout(); fig.savefig(run_dir/f'{f.stem}.png', dpi=80); plt.close('all')
-
-# %% ../nbs/99_cli.ipynb #d1260ca4
-def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epochs: int = 40, workers: int | None = 0,
-             progress: bool = True) -> dict:
-    "The main job on the demo data: generate, load, extract, train, evaluate on the test split. Returns the evaluation."
-    import matplotlib; matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    from mm_sentiment.data import MELDDataset, make_dataloader, show_sample
-    from mm_sentiment.runs import evaluate_run, train_run
-    from mm_sentiment.training import TrainConfig
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
-    root = demo_data_dir(cfg, progress=progress)
-    print(f'demo data: {root} ({time.time() - t0:.1f} s)')
-    counts = {s: read_meld_csv(root/SPLITS[s].csv)['Emotion'].value_counts().reindex(EMOTIONS, fill_value=0).to_dict() for s in SPLITS}
-    print(f"{'emotion':10}" + ''.join(f'{s:>7}' for s in SPLITS))
-    for e in EMOTIONS: print(f'{e:10}' + ''.join(f'{counts[s][e]:>7}' for s in SPLITS))
-    ds = MELDDataset.from_split(root, 'train', n_frames=4)
-    batch = next(iter(make_dataloader(ds, batch_size=8, shuffle=True, seed=0, num_workers=0)))
-    shapes = {k: ({kk: list(vv.shape) for kk, vv in v.items()} if isinstance(v, dict) else list(v.shape)) for k, v in batch.items()}
-    print('one batch:'); [print(f'  {k:16} {v}') for k, v in shapes.items()]
-    show_sample(ds, 0); plt.savefig(out/'demo_sample.png', dpi=80); plt.close('all')
-    print('extracting the frozen features once, then training on them ...')
-    state = train_run(root, out, n_frames=4, cfg=TrainConfig(epochs=epochs, lr=1e-3), workers=workers, progress=progress)
-    result = evaluate_run(out, split='test', workers=workers, progress=progress)
-    base = _majority(root, 'test')
-    print(f"\ntest split ({result['n']} clips), best epoch {state['best_epoch']} of {state['epoch']}:")
-    print_table(result, base)
-    print(result['encoders'])
-    _figures(out)
-    summary = {'data_dir': str(root), 'counts': counts, 'batch_shapes': shapes, 'test': result, 'majority': base, 'encoders': result['encoders'],
-               'seconds': round(time.time() - t0, 1)}
-    (out/'demo_summary.json').write_text(json.dumps(summary, indent=1))
-    print(f"figures, checkpoints and metrics in {out}/ ({summary['seconds']} s)")
-    return summary
 
 # %% ../nbs/99_cli.ipynb #bcf1ce2a
 TRAIN_CONFIG_OPTIONS = (('epochs', int, 20), ('batch_size', int, 32), ('lr', float, 1e-4), ('lr_encoders', float, None),
@@ -336,3 +302,38 @@ def main(argv: list[str] | None = None) -> int:
     try: return _run(args)
     except (FileNotFoundError, ValueError, OSError) as e:
         print(f'error: {e}', file=sys.stderr); return 2
+
+# %% ../nbs/99_cli.ipynb #d1260ca4
+def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epochs: int = 40, workers: int | None = 0,
+             progress: bool = True) -> dict:
+    "The main job on the demo data: generate, load, extract, train, evaluate on the test split. Returns the evaluation."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from mm_sentiment.data import MELDDataset, make_dataloader, show_sample
+    from mm_sentiment.runs import evaluate_run, train_run
+    from mm_sentiment.training import TrainConfig
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    root = demo_data_dir(cfg, progress=progress)
+    print(f'demo data: {root} ({time.time() - t0:.1f} s)')
+    counts = {s: read_meld_csv(root/SPLITS[s].csv)['Emotion'].value_counts().reindex(EMOTIONS, fill_value=0).to_dict() for s in SPLITS}
+    print(f"{'emotion':10}" + ''.join(f'{s:>7}' for s in SPLITS))
+    for e in EMOTIONS: print(f'{e:10}' + ''.join(f'{counts[s][e]:>7}' for s in SPLITS))
+    ds = MELDDataset.from_split(root, 'train', n_frames=4)
+    batch = next(iter(make_dataloader(ds, batch_size=8, shuffle=True, seed=0, num_workers=0)))
+    shapes = {k: ({kk: list(vv.shape) for kk, vv in v.items()} if isinstance(v, dict) else list(v.shape)) for k, v in batch.items()}
+    print('one batch:'); [print(f'  {k:16} {v}') for k, v in shapes.items()]
+    show_sample(ds, 0); plt.savefig(out/'demo_sample.png', dpi=80); plt.close('all')
+    print('extracting the frozen features once, then training on them ...')
+    state = train_run(root, out, n_frames=4, cfg=TrainConfig(epochs=epochs, lr=1e-3), workers=workers, progress=progress)
+    result = evaluate_run(out, split='test', workers=workers, progress=progress)
+    base = _majority(root, 'test')
+    print(f"\ntest split ({result['n']} clips), best epoch {state['best_epoch']} of {state['epoch']}:")
+    print_table(result, base)
+    print(result['encoders'])
+    _figures(out)
+    summary = {'data_dir': str(root), 'counts': counts, 'batch_shapes': shapes, 'test': result, 'majority': base, 'encoders': result['encoders'],
+               'seconds': round(time.time() - t0, 1)}
+    (out/'demo_summary.json').write_text(json.dumps(summary, indent=1))
+    print(f"figures, checkpoints and metrics in {out}/ ({summary['seconds']} s)")
+    return summary
