@@ -391,6 +391,12 @@ def _note(self: MELDDataset, idx: int, note: str):
     if idx not in self.notes: log.info('sample %d (%s): %s', idx, self.df['clip'].iat[idx], note)
     self.notes[idx] = note
 
+# %% ../nbs/02c_dataset.ipynb #03a02aed
+@patch
+def skip_report(self: MELDDataset) -> Counter:
+    "How many samples were skipped so far, by reason."
+    return Counter(s.kind for s in self.skipped.values())
+
 # %% ../nbs/02c_dataset.ipynb #a825c101
 @patch
 def __getitem__(self: MELDDataset, idx: int) -> dict | SkippedSample:
@@ -412,12 +418,6 @@ def __getitem__(self: MELDDataset, idx: int) -> dict | SkippedSample:
                 if notes: self._note(idx, '; '.join(notes))
         except ClipError as e: return self._skip(idx, e)
     return item
-
-# %% ../nbs/02c_dataset.ipynb #03a02aed
-@patch
-def skip_report(self: MELDDataset) -> Counter:
-    "How many samples were skipped so far, by reason."
-    return Counter(s.kind for s in self.skipped.values())
 
 # %% ../nbs/02c_dataset.ipynb #3eef52a3
 def unnormalize_frames(video: torch.Tensor) -> np.ndarray:
