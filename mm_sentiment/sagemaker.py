@@ -23,7 +23,7 @@ from .runs import check_data_dir
 # %% auto #0
 __all__ = ['TRAIN_OPTIONS', 'SET_BY_ENTRY', 'CHECKPOINT_DIR', 'TENSORBOARD_DIR', 'ENTRY', 'IMAGE_PROVIDES', 'METRICS',
            'check_region', 'check_role_arn', 'aws_session', 'check_hyperparameters', 'bucket_region', 'ensure_bucket',
-           'file_sha256', 'upload_folder', 'trust_policy', 'execution_policy', 'image_uri', 'write_policies',
+           'file_sha256', 'upload_folder', 'trust_policy', 'image_uri', 'execution_policy', 'write_policies',
            'create_role', 'container_args', 'export_run', 'job_requirements', 'stage_source', 'metric_definitions',
            'JobSpec', 'check_spec', 'build_trainer', 'launch', 'job_status', 'unpack_model', 'download_run']
 
@@ -144,6 +144,12 @@ def trust_policy() -> dict:
     return {'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': {'Service': 'sagemaker.amazonaws.com'},
                                                     'Action': 'sts:AssumeRole'}]}
 
+# %% ../nbs/08_sagemaker.ipynb #2409c336
+def image_uri(region: str, instance_type: str = 'ml.g5.xlarge', torch_version: str = '2.14') -> str:
+    "The SageMaker PyTorch training image for `torch_version` in `region` (GPU or CPU after the instance type), from the SDK's table."
+    from sagemaker.core import image_uris
+    return image_uris.retrieve('pytorch-amzn2023', check_region(region), torch_version, instance_type=instance_type, image_scope='training')
+
 # %% ../nbs/08_sagemaker.ipynb #7a2162d7
 def execution_policy(bucket: str, region: str, image_registry: str) -> dict:
     "The least privilege a training job (or endpoint) needs: the course bucket, pulling the image from `image_registry`'s ECR, its logs and metrics."
@@ -159,12 +165,6 @@ def execution_policy(bucket: str, region: str, image_registry: str) -> dict:
          'Resource': logs + [g + ':log-stream:*' for g in logs]},
         {'Sid': 'Metrics', 'Effect': 'Allow', 'Action': 'cloudwatch:PutMetricData', 'Resource': '*',
          'Condition': {'StringEquals': {'cloudwatch:namespace': ['/aws/sagemaker/TrainingJobs', '/aws/sagemaker/Endpoints']}}}]}
-
-# %% ../nbs/08_sagemaker.ipynb #2409c336
-def image_uri(region: str, instance_type: str = 'ml.g5.xlarge', torch_version: str = '2.14') -> str:
-    "The SageMaker PyTorch training image for `torch_version` in `region` (GPU or CPU after the instance type), from the SDK's table."
-    from sagemaker.core import image_uris
-    return image_uris.retrieve('pytorch-amzn2023', check_region(region), torch_version, instance_type=instance_type, image_scope='training')
 
 # %% ../nbs/08_sagemaker.ipynb #685b1067
 def write_policies(folder, bucket: str, region: str, instance_type: str = 'ml.g5.xlarge') -> list[Path]:
@@ -339,13 +339,20 @@ def build_trainer(spec: JobSpec, boto_session, source_dir):
     return trainer, channels
 
 # %% ../nbs/08_sagemaker.ipynb #3e3cee57
+def _requests_of(boto_session) -> dict:
+    "The dict each CreateTrainingJob request sent through `boto_session` is copied into: a hook registered once for the session."
+    if not hasattr(boto_session, '_mm_sentiment_request'):     # the SDK keeps one client per session, with the hooks the session had then
+        boto_session._mm_sentiment_request = {}
+        boto_session.events.register('before-parameter-build.sagemaker.CreateTrainingJob', unique_id='mm-sentiment-request',
+                                     handler=lambda params, **kw: boto_session._mm_sentiment_request.update(params))
+    return boto_session._mm_sentiment_request
+
 def _submit(spec: JobSpec, boto_session, source_dir) -> dict:
     "Start the job of `spec` on `boto_session`; its name and the CreateTrainingJob request as sent."
-    sent = {}
-    boto_session.events.register('before-parameter-build.sagemaker.CreateTrainingJob', lambda params, **kw: sent.update(params))
+    sent = _requests_of(boto_session); sent.clear()
     trainer, channels = build_trainer(spec, boto_session, stage_source(source_dir))
     trainer.train(input_data_config=channels, wait=False, logs=False)
-    return {'job_name': sent['TrainingJobName'], 'run_id': spec.run_id, 'request': sent}
+    return {'job_name': sent['TrainingJobName'], 'run_id': spec.run_id, 'request': dict(sent)}
 
 # %% ../nbs/08_sagemaker.ipynb #3257d6ad
 def launch(spec: JobSpec, boto_session=None, dry_run: bool = False, source_dir=None) -> dict:
