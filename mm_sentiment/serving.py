@@ -36,6 +36,7 @@ class BadRequest(ValueError, _ToolkitError):
         self.status = self.status_code = status                   # status_code, message, phrase: what the toolkit answers with
         self.message, self.phrase = json.dumps({'error': message}), HTTPStatus(status).phrase
 
+# %% ../nbs/09b_serving.ipynb #284debc9
 def model_fn(model_dir) -> Predictor:
     "The container's start-up: the run in `model_dir` (the unpacked model.tar.gz), on the GPU when the instance has one."
     return Predictor(model_dir)
@@ -77,6 +78,7 @@ def predict_fn(data: dict, model: Predictor) -> dict:
     if 'error' in result: raise BadRequest(f"the clip cannot be used: {result['error'].split(': ', 1)[0]}", 422)
     return result | {'clip': 'request'}
 
+# %% ../nbs/09b_serving.ipynb #f003de66
 def output_fn(prediction: dict, accept: str | None = JSON) -> str:
     "The prediction as the JSON of `mm-sentiment predict --json`."
     if (accept or JSON).split(';')[0].strip() not in (JSON, '*/*'): raise BadRequest(f'cannot answer in {accept!r}: only {JSON}', 406)
@@ -113,6 +115,7 @@ def serving_image(region: str, instance_type: str = 'ml.g4dn.xlarge', torch_vers
     from sagemaker.core import image_uris
     return image_uris.retrieve('pytorch', check_region(region), torch_version, py_version='py312', instance_type=instance_type, image_scope='inference')
 
+# %% ../nbs/09b_serving.ipynb #5369bde6
 def deploy(session, model_s3: str, role: str, name: str, instance_type: str = 'ml.g4dn.xlarge', count: int = 1) -> str:
     "Create the model, endpoint configuration and endpoint `name` serving `model_s3` (a `package_model` tarball in S3); returns `name`."
     import re
@@ -136,6 +139,7 @@ def delete_endpoint(session, name: str):
     for cls, key in ((Endpoint, 'endpoint_name'), (EndpointConfig, 'endpoint_config_name'), (Model, 'model_name')):
         cls.get(**{key: name}, session=session, region=session.region_name).delete()
 
+# %% ../nbs/09b_serving.ipynb #13e88d77
 def invoke(session, name: str, clip, text: str) -> dict:
     "Ask the endpoint `name` about a clip (at most about 4 MB: a request body is limited to 6 MB, base64 adds a third) and its text."
     body = json.dumps({'text': text, 'clip': base64.b64encode(Path(clip).read_bytes()).decode()})
