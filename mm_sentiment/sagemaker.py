@@ -29,13 +29,15 @@ __all__ = ['TRAIN_OPTIONS', 'SET_BY_ENTRY', 'CHECKPOINT_DIR', 'TENSORBOARD_DIR',
 
 # %% ../nbs/08_sagemaker.ipynb #10dfa580
 _REGION = re.compile(r'^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$')
-_ROLE_ARN = re.compile(r'^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$')
 
 def check_region(region: str | None) -> str:
     "`region` if it is shaped like an AWS region; a clear error when it is missing or is not one."
     if not region: raise ValueError('no AWS region: pass --region (or set AWS_DEFAULT_REGION), e.g. eu-west-1')
     if not _REGION.match(region): raise ValueError(f'{region!r} is not an AWS region name (like eu-west-1 or us-east-1)')
     return region
+
+# %% ../nbs/08_sagemaker.ipynb #ed2bc3a5
+_ROLE_ARN = re.compile(r'^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$')
 
 def check_role_arn(arn: str) -> str:
     "`arn` if it is an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)."
@@ -175,6 +177,7 @@ def write_policies(folder, bucket: str, region: str, instance_type: str = 'ml.g5
     for name, doc in docs.items(): (folder/name).write_text(json.dumps(doc, indent=1))
     return [folder/n for n in docs]
 
+# %% ../nbs/08_sagemaker.ipynb #c2341115
 def create_role(session, bucket: str, name: str = 'mm-sentiment-training', instance_type: str = 'ml.g5.xlarge') -> str:
     "Create (or update) the execution role `name` for jobs on `bucket`; its ARN. A clear error when this identity may not."
     from botocore.exceptions import ClientError
@@ -406,6 +409,7 @@ def unpack_model(archive, dest) -> Path:
     if not (dest/'run.json').is_file(): raise ValueError(f'{Path(archive).name} holds no run.json: not a model written by mm-sentiment')
     return dest
 
+# %% ../nbs/08_sagemaker.ipynb #3c8a2366
 def download_run(session, job_name: str, dest) -> Path:
     "Fetch and unpack the model of a completed job into the run folder `dest`; returns it."
     st = job_status(session, job_name)
