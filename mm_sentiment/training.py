@@ -66,6 +66,7 @@ def make_losses(cfg: TrainConfig, emotion_labels, sentiment_labels, device) -> t
         return torch.nn.CrossEntropyLoss(weight=w, label_smoothing=cfg.label_smoothing)
     return loss(emotion_labels, len(EMOTIONS)), loss(sentiment_labels, len(SENTIMENTS))
 
+# %% ../nbs/07c_training.ipynb #b18f98e9
 def make_optimizer(model, cfg: TrainConfig) -> tuple:
     "Adam (or plain SGD) over the trainable parameters (encoders at `lr_encoders`, the rest at `lr`) and ReduceLROnPlateau on the validation loss."
     enc = [p for m in model.modalities for p in getattr(model, f'{m}_encoder').parameters() if p.requires_grad]
@@ -83,6 +84,7 @@ def head_metrics(y_true, y_pred) -> dict:
             'weighted_precision': precision_score(y_true, y_pred, average='weighted', zero_division=0),
             'weighted_f1': f1_score(y_true, y_pred, average='weighted', zero_division=0)}
 
+# %% ../nbs/07c_training.ipynb #289d183c
 def f1_interval(y_true, y_pred, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
     "A bootstrap interval of the weighted F1: the clips resampled with replacement `n_boot` times."
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
@@ -144,6 +146,7 @@ def evaluate_batches(model, source, loss_fns=None, parallel=None) -> tuple[dict,
         m['emotion']['loss'], m['sentiment']['loss'], m['loss'] = le, ls, le + ls
     return m, preds, labels
 
+# %% ../nbs/07c_training.ipynb #0aecc6c7
 def evaluate_features(model, data: CachedFeatures, batch_size: int = 256, loss_fns=None) -> tuple[dict, dict]:
     "Metrics of `model` on cached features (and losses when `loss_fns` are given), and the predictions in row order."
     m, preds, _ = evaluate_batches(model, FeatureBatches(data, next(model.parameters()).device, batch_size), loss_fns)
@@ -216,6 +219,7 @@ def train_step(model, source, x, ye, ys, opt, loss_fns, params, clip_norm: float
     torch.nn.utils.clip_grad_norm_(params, clip_norm); opt.step()
     return loss.detach()
 
+# %% ../nbs/07c_training.ipynb #0e2e4771
 def train_epoch(model, source, chunks, opt, loss_fns, clip_norm: float, desc: str = '', progress: bool = True, on_batch=None,
                 parallel=None) -> float:
     "One epoch of `train_step` over the index `chunks` of `source`; the mean training loss. `on_batch(step)` is a test hook."
