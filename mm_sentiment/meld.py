@@ -63,6 +63,7 @@ def repair_mojibake(text: str) -> str:
     text = _C1.sub(lambda m: bytes([ord(m.group())]).decode('cp1252', errors='ignore') or m.group(), text)
     return _DOUBLE.sub(_undouble, text)
 
+# %% ../nbs/02a_meld_csv.ipynb #6a9798fa
 def decode_meld_bytes(raw: bytes) -> str:
     "Decode a MELD CSV: UTF-8 (BOM dropped), Windows-1252 for any byte that is not valid UTF-8."
     return repair_mojibake(raw.decode('utf-8-sig', errors='meld_cp1252'))
@@ -71,6 +72,7 @@ def decode_meld_bytes(raw: bytes) -> str:
 class MeldCsvError(ValueError):
     "A MELD label file that cannot be used as it is; the message names every bad row."
 
+# %% ../nbs/02a_meld_csv.ipynb #59379ed3
 def _norm(v) -> str: return str(v).strip().lower()
 
 def read_meld_csv(path: str | Path) -> pd.DataFrame:
@@ -108,6 +110,7 @@ def split_paths(data_dir: str | Path, split: str) -> tuple[Path, Path]:
     s = SPLITS[split]
     return Path(data_dir)/s.csv, Path(data_dir)/s.clips
 
+# %% ../nbs/02a_meld_csv.ipynb #b28d3d09
 def clip_path(data_dir: str | Path, split: str, dialogue_id: int, utterance_id: int) -> Path:
     "Path of the clip `dia{dialogue_id}_utt{utterance_id}.mp4` of `split` inside `data_dir`."
     return split_paths(data_dir, split)[1]/f'dia{dialogue_id}_utt{utterance_id}.mp4'
