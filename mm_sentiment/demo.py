@@ -59,6 +59,7 @@ SIGNATURES = {
 MELD_TRAIN_EMOTION_COUNTS = {'neutral': 4710, 'joy': 1743, 'surprise': 1205, 'anger': 1109,
                              'sadness': 683, 'disgust': 271, 'fear': 268}
 
+# %% ../nbs/02b_demo_data.ipynb #4c710da4
 NEGATIVE_EMOTIONS = ('anger', 'disgust', 'fear', 'sadness')
 
 def sentiment_of(emotion: str, rng: np.random.Generator) -> str:
@@ -333,6 +334,8 @@ def cache_dir() -> Path:
     "Where generated data lives: `$MM_SENTIMENT_CACHE`, else `~/.cache/mm_sentiment`."
     return Path(os.environ.get('MM_SENTIMENT_CACHE') or Path.home()/'.cache'/'mm_sentiment').expanduser()
 
+# %% ../nbs/02b_demo_data.ipynb #c5651bcd
+#| code-fold: true
 def _locked(fh):
     "Hold an exclusive lock on the open file `fh` (where the platform has `fcntl`)."
     try: import fcntl

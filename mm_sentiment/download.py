@@ -129,6 +129,7 @@ def check_meld_dir(data_dir: str | Path) -> dict:
         report[split] = {'rows': len(names), 'clips': len(names) - len(missing), 'n_missing': len(missing), 'missing': missing[:10]}
     return report
 
+# %% ../nbs/02d_download_meld.ipynb #5f9e7337
 def download_meld(dest: str | Path, url: str = MELD_RAW_URL, keep_archive: bool = False,
                   expected_size: int | None = None, progress: bool = True, wait: float = 2.0) -> dict:
     "Download MELD.Raw, unpack it into `dest` in the layout `MELDDataset` reads, and check it."

@@ -28,6 +28,7 @@ def freeze(module: nn.Module) -> nn.Module:
     for p in module.parameters(): p.requires_grad_(False)
     return module
 
+# %% ../nbs/04_encoders.ipynb #de186fa8
 class FrozenBackboneEncoder(nn.Module):
     "An encoder = `backbone` (frozen unless `train_backbone`) + trainable `projection` to `out_dim`."
     def __init__(self, backbone: nn.Module, projection: nn.Module, train_backbone: bool = False):
@@ -154,10 +155,12 @@ def audio_conv_stack(n_mels: int = 64) -> nn.Sequential:
         nn.Conv1d(n_mels, 64, kernel_size=3), nn.BatchNorm1d(64), nn.ReLU(), nn.MaxPool1d(2),
         nn.Conv1d(64, 128, kernel_size=3), nn.BatchNorm1d(128), nn.ReLU(), nn.AdaptiveAvgPool1d(1))
 
+# %% ../nbs/04_encoders.ipynb #d7f93bf9
 class AudioConvStack(nn.Sequential):
     "The seed's conv stack with its length-1 time axis removed: (B, n_mels, T) -> (B, 128)."
     def forward(self, x): return super().forward(x).squeeze(-1)
 
+# %% ../nbs/04_encoders.ipynb #cc30102a
 class AudioEncoder(FrozenBackboneEncoder):
     "Log-mel spectrogram (B, 64, T) (or (B, 1, 64, T)) -> (B, out_dim): conv stack (128-d) + Linear -> ReLU -> Dropout."
     def __init__(self, n_mels: int = 64, out_dim: int = 128, dropout: float = 0.2, train_convs: bool = False):

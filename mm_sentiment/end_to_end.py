@@ -26,6 +26,7 @@ def voiced_frames(mel: torch.Tensor) -> int:
     loud = torch.nonzero((mel > SILENCE + 1e-6).any(0))
     return int(loud[-1]) + 1 if len(loud) else 0
 
+# %% ../nbs/07d_end_to_end.ipynb #5006e46d
 @dataclass
 class Augment:
     "Training-time augmentation of a collated batch: left-right flips of the video, SpecAugment masks on the log-mel."

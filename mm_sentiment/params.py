@@ -30,6 +30,7 @@ def count_parameters(model: nn.Module) -> pd.DataFrame:
     df.loc['Total'] = df.sum()
     return df.astype({'trainable': int, 'frozen': int})
 
+# %% ../nbs/06_params.ipynb #68d8b6f7
 def format_counts(df: pd.DataFrame) -> str:
     "The table as text, thousands separated."
     return df.to_string(formatters={'trainable': '{:,}'.format, 'frozen': '{:,}'.format, 'fp32 MB': '{:.1f}'.format,
