@@ -16,6 +16,7 @@ from collections import Counter, deque
 from contextlib import contextmanager, nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache, partial
 from itertools import chain
 from pathlib import Path
@@ -252,11 +253,7 @@ def log_mel(wave: np.ndarray | torch.Tensor, mel: torchaudio.transforms.MelSpect
     out[:, :n] = feats[:, :n]
     return out
 
-# %% ../nbs/02c_dataset.ipynb #ef1b82f7
-@lru_cache(maxsize=None)
-def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
-    return torchaudio.transforms.Resample(orig, new)       # its filter, computed once per pair of rates
-
+# %% ../nbs/02c_dataset.ipynb #9cd132b7
 def _silence(layout: str, rate: int, fmt: str, samples: int) -> av.AudioFrame:
     "`samples` of silence in `layout`, `rate` and sample format `fmt` (unsigned 8-bit silence is 128, not 0)."
     frame = av.AudioFrame(format=fmt, layout=layout, samples=samples)
@@ -264,9 +261,23 @@ def _silence(layout: str, rate: int, fmt: str, samples: int) -> av.AudioFrame:
     frame.sample_rate = rate
     return frame
 
+def _padding(runs: list, packets: list, last: int) -> int:
+    "Samples of the last run that play past the packets' time: the encoder's padding of the last frame (at most its `last` samples)."
+    times = [(p.duration or 0) * p.time_base for p in packets if not p.is_discard]
+    if not runs or not all(times): return 0                         # a packet without a duration: keep every sample
+    (_, rate, _), fifo = runs[-1]
+    over = round((sum(Fraction(f.samples, r) for (_, r, _), f in runs) - sum(times)) * rate)
+    return over if 0 < over <= min(last, fifo.samples - 1) else 0
+
+
+# %% ../nbs/02c_dataset.ipynb #ef1b82f7
+@lru_cache(maxsize=None)
+def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
+    return torchaudio.transforms.Resample(orig, new)       # its filter, computed once per pair of rates
+
 def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
-    "The clip's audio track as mono float32 at `sample_rate`: FFmpeg decodes, its weights mix, torchaudio resamples."
-    ctx, runs, owed = clip.audio.codec_context, [], 0.0          # owed: seconds refused before the first sound came out
+    "The clip's audio track as mono float32 at `sample_rate`, as long as its packets play: FFmpeg decodes, its weights mix, torchaudio resamples."
+    ctx, runs, owed, last = clip.audio.codec_context, [], 0.0, 0   # owed: seconds refused before the first sound came out
     for pkt in [*clip.audio_packets, None]:
         try: frames = ctx.decode(pkt)
         except av.FFmpegError as e:                                 # a damaged packet: its time as silence, on to the next
@@ -281,11 +292,11 @@ def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
             if not runs or runs[-1][0] != key: runs.append((key, av.AudioFifo()))
             if owed: runs[-1][1].write(_silence(*key, round(owed * frame.sample_rate))); owed = 0.0
             frame.pts = None                                    # one frame after another: no timestamp checks
-            runs[-1][1].write(frame)
-    parts = []
-    for (layout, rate, _), fifo in runs:
+            runs[-1][1].write(frame); last = frame.samples
+    parts, cut = [], _padding(runs, clip.audio_packets, last)
+    for k, ((layout, rate, _), fifo) in enumerate(runs):
         if not fifo.samples: continue
-        mono = downmix_weights(layout) @ torch.from_numpy(frame_samples(fifo.read()))
+        mono = downmix_weights(layout) @ torch.from_numpy(frame_samples(fifo.read(fifo.samples - cut * (k == len(runs) - 1))))
         parts.append(_resampler(rate, sample_rate)(mono) if rate != sample_rate else mono)
     if not parts: raise clip.nothing_decoded('audio', 'no audio samples')
     return torch.cat(parts).numpy()
