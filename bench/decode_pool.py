@@ -19,7 +19,8 @@ MELD-layout folder, read through a loader made three ways, each fresh (so each p
   in its initializer), not torch's whole intra-op pool in each of them.
 
 For each: seconds until the first batch, wall seconds for all rows, clips/s overall and after the first
-batch. With --cold each run is a fresh Python process, so the processes also wait for their fork server's
+batch, when each batch arrived (`arrivals_s` in --out) and the longest wait between two batches (for the
+handover: is there a flat where the processes take over from the threads?). With --cold each run is a fresh Python process, so the processes also wait for their fork server's
 imports, as a program's first loader does (without it the first run starts the server and the others find
 it running). Why: the issue's 1,000 MELD-size clips took 224 s on the lent H100 machine, 194 s of it before
 the first batch (bench/RESULTS.md).
@@ -89,15 +90,17 @@ def run(ds, mode: str, workers: int, batch_size: int) -> dict:
     if mode == 'threads-1': data.set_decoder_threads = one_torch_thread      # ThreadBatches looks it up when it starts
     try:
         dl = loader(ds, mode.split('-')[0], workers, batch_size)
-        it = iter(dl)
-        n = len(next(it)['index']); first = time.perf_counter() - t0
-        n += sum(len(b['index']) for b in it)
+        n, arrivals = 0, []
+        for b in dl: n += len(b['index']); arrivals.append(time.perf_counter() - t0)
     finally: data.set_decoder_threads = ORIGINAL_INIT
-    wall = time.perf_counter() - t0
+    wall, first = time.perf_counter() - t0, arrivals[0]
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])] or [0.0]
+    k = max(range(len(gaps)), key=gaps.__getitem__)
     where = workers_package() if mode in ('before', 'whole', 'processes', 'handover') else None
     if where not in (None, str(Path(data.__file__).parent)): sys.exit(f'the workers imported {where}, this process {Path(data.__file__).parent}')
     return {'first_batch_s': round(first, 2), 'wall_s': round(wall, 2), 'clips': n, 'clips_per_s': round(n / wall, 2),
             'clips_per_s_after_first': round((n - batch_size) / (wall - first), 2) if wall > first and n > batch_size else None,
+            'arrivals_s': [round(a, 3) for a in arrivals], 'longest_gap_s': round(gaps[k], 2), 'longest_gap_after_batch': k + 1,
             **({'by_threads': dl.dl.by_threads, 'batches': len(dl)} if mode == 'handover' else {})}
 
 
@@ -144,7 +147,8 @@ def main():
             r = {'mode': mode, 'workers': w, **(run_cold(args, mode, w) if args.cold else run(ds, mode, w, args.batch_size))}
             res['runs'].append(r)
             print(f"{mode:10} {w:3} workers: first batch {r['first_batch_s']:6.2f} s, all {r['wall_s']:6.1f} s, "
-                  f"{r['clips_per_s']:6.1f} clips/s ({r['clips_per_s_after_first']} after the first batch)"
+                  f"{r['clips_per_s']:6.1f} clips/s ({r['clips_per_s_after_first']} after the first batch), "
+                  f"longest wait {r['longest_gap_s']:.2f} s after batch {r['longest_gap_after_batch']}"
                   + (f", {r['by_threads']} of {r['batches']} batches by threads" if 'by_threads' in r else ''), flush=True)
             if args.out: args.out.parent.mkdir(parents=True, exist_ok=True); args.out.write_text(json.dumps(res, indent=1))
 
