@@ -264,7 +264,7 @@ def _silence(layout: str, rate: int, fmt: str, samples: int) -> av.AudioFrame:
 def _padding(runs: list, packets: list, last: int) -> int:
     "Samples of the last run that play past the packets' time: the encoder's padding of the last frame (at most its `last` samples)."
     times = [(p.duration or 0) * p.time_base for p in packets if not p.is_discard]
-    if not runs or not all(times): return 0                         # a packet without a duration: keep every sample
+    if not (runs and times and all(times)): return 0                # a packet without a duration: keep every sample
     (_, rate, _), fifo = runs[-1]
     over = round((sum(Fraction(f.samples, r) for (_, r, _), f in runs) - sum(times)) * rate)
     return over if 0 < over <= min(last, fifo.samples - 1) else 0
