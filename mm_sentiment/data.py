@@ -261,13 +261,13 @@ def _silence(layout: str, rate: int, fmt: str, samples: int) -> av.AudioFrame:
     frame.sample_rate = rate
     return frame
 
-def _padding(runs: list, packets: list, last: int) -> int:
-    "Samples of the last run that play past the packets' time: the encoder's padding of the last frame (at most its `last` samples)."
-    times = [(p.duration or 0) * p.time_base for p in packets if not p.is_discard]
-    if not (runs and times and all(times)): return 0                # a packet without a duration: keep every sample
-    (_, rate, _), fifo = runs[-1]
-    over = round((sum(Fraction(f.samples, r) for (_, r, _), f in runs) - sum(times)) * rate)
-    return over if 0 < over <= min(last, fifo.samples - 1) else 0
+def _padding(end, packets: list, rate: int, most: int) -> int:
+    "Samples decoded past the end of the last packet that plays (`end`: where the decoded frames end, s): the encoder's padding, at most `most`."
+    pkt = next((p for p in reversed(packets) if not p.is_discard), None)
+    if end is None or pkt is None or pkt.pts is None or not pkt.duration: return 0   # no end to compare: keep every sample
+    if pkt.time_base * rate > 1: return 0                           # timestamps coarser than a sample (Matroska's ms): no telling
+    over = round((end - (pkt.pts + pkt.duration) * pkt.time_base) * rate)
+    return over if 0 < over <= most else 0
 
 
 # %% ../nbs/02c_dataset.ipynb #ef1b82f7
@@ -276,8 +276,8 @@ def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
     return torchaudio.transforms.Resample(orig, new)       # its filter, computed once per pair of rates
 
 def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
-    "The clip's audio track as mono float32 at `sample_rate`, as long as its packets play: FFmpeg decodes, its weights mix, torchaudio resamples."
-    ctx, runs, owed, last = clip.audio.codec_context, [], 0.0, 0   # owed: seconds refused before the first sound came out
+    "The clip's audio track as mono float32 at `sample_rate`, to where its last packet ends: FFmpeg decodes, its weights mix, torchaudio resamples."
+    ctx, runs, owed, last, end = clip.audio.codec_context, [], 0.0, 0, None   # owed: seconds refused before the first sound came out
     for pkt in [*clip.audio_packets, None]:
         try: frames = ctx.decode(pkt)
         except av.FFmpegError as e:                                 # a damaged packet: its time as silence, on to the next
@@ -291,9 +291,11 @@ def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
             key = (frame.layout.name, frame.sample_rate, frame.format.name)
             if not runs or runs[-1][0] != key: runs.append((key, av.AudioFifo()))
             if owed: runs[-1][1].write(_silence(*key, round(owed * frame.sample_rate))); owed = 0.0
+            if frame.pts is not None and frame.time_base: end = frame.pts * frame.time_base + Fraction(frame.samples, frame.sample_rate)
             frame.pts = None                                    # one frame after another: no timestamp checks
             runs[-1][1].write(frame); last = frame.samples
-    parts, cut = [], _padding(runs, clip.audio_packets, last)
+    cut = _padding(end, clip.audio_packets, runs[-1][0][1], min(last, runs[-1][1].samples - 1)) if runs else 0
+    parts = []
     for k, ((layout, rate, _), fifo) in enumerate(runs):
         if not fifo.samples: continue
         mono = downmix_weights(layout) @ torch.from_numpy(frame_samples(fifo.read(fifo.samples - cut * (k == len(runs) - 1))))
