@@ -99,6 +99,14 @@ class DemuxedClip:
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
 
+# %% ../nbs/02c_dataset.ipynb #72baa2ee
+def _read_count(stream, packets: list) -> int:
+    "The packets read of `stream`, in the unit its container's index counts (`stream.frames`): packets, or samples for PCM sound."
+    if stream.type == 'audio' and stream.codec_context.name.startswith('pcm_'):
+        return round(sum((p.duration or 0) * p.time_base for p in packets) * stream.rate)
+    return len(packets)
+
+
 # %% ../nbs/02c_dataset.ipynb #19564357
 def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> DemuxedClip:
     "Read the packets of the requested streams of an mp4 in one pass; `ClipError` when it cannot be used."
@@ -119,8 +127,8 @@ def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> Demu
             for pkt in container.demux(wanted):
                 if pkt.size: (vpk if pkt.stream is vs else apk).append(pkt)
         except av.FFmpegError: truncated = True          # data ends early: keep what was read
-        # the index (moov) says how many frames there should be: fewer packets means the data was cut short
-        if (video and vs.frames and len(vpk) < vs.frames) or (audio and as_.frames and len(apk) < as_.frames): truncated = True
+        # the index (moov) says how many frames there should be: fewer means the data was cut short
+        if any(w and s.frames and _read_count(s, pk) < s.frames for s, pk, w in ((vs, vpk, video), (as_, apk, audio))): truncated = True
         if video and all(p.is_discard for p in vpk): raise ClipError('no video frames', path.name)   # (none, or none shown)
         if audio and not apk: raise ClipError('no audio samples', path.name)
     except BaseException:
