@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from tqdm.auto import tqdm
 
-from .meld import SPLITS, read_meld_csv
+from .meld import SPLITS, MeldCsvError, read_meld_csv
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +118,13 @@ def unpack_meld(archive: str | Path, dest: str | Path, progress: bool = True) ->
 
 # %% ../nbs/02d_download_meld.ipynb #1cd374c4
 def check_meld_dir(data_dir: str | Path) -> dict:
-    "Per split: rows in the CSV, clips present, and the names of missing clips (first 10)."
+    "Per split: rows in the CSV, clips present, and the names of missing clips (first 10); a label file that cannot be read, its error."
     data_dir, report = Path(data_dir), {}
     for split, s in SPLITS.items():
         csv_path = data_dir/s.csv
         if not csv_path.is_file(): report[split] = {'rows': 0, 'clips': 0, 'missing': ['(no label file)']}; continue
-        names = list(read_meld_csv(csv_path)['clip'])
+        try: names = list(read_meld_csv(csv_path)['clip'])
+        except MeldCsvError as e: report[split] = {'rows': 0, 'clips': 0, 'error': str(e)}; continue   # the other splits still counted
         present = {p.name for p in (data_dir/s.clips).glob('*.mp4')} if (data_dir/s.clips).is_dir() else set()
         missing = [n for n in names if n not in present]
         report[split] = {'rows': len(names), 'clips': len(names) - len(missing), 'n_missing': len(missing), 'missing': missing[:10]}

@@ -75,33 +75,37 @@ class MeldCsvError(ValueError):
 # %% ../nbs/02a_meld_csv.ipynb #59379ed3
 def _norm(v) -> str: return str(v).strip().lower()
 
+def _row_problems(i: int, rec: dict) -> list[str]:
+    "What is wrong with row `i` (from 1) of a MELD CSV, each naming the row and the value; [] when nothing is."
+    where = f"row {i} (Sr No. {rec['Sr No.']})"
+    out = [f'{where}: {col} {rec[col]!r} is not a non-negative integer' for col in ('Dialogue_ID', 'Utterance_ID')
+           if not rec[col].strip().isdecimal()]
+    if _norm(rec['Emotion']) not in EMOTION2ID: out.append(f"{where}: unknown emotion {rec['Emotion']!r} (expected one of {', '.join(EMOTIONS)})")
+    if _norm(rec['Sentiment']) not in SENTIMENT2ID: out.append(f"{where}: unknown sentiment {rec['Sentiment']!r} (expected one of {', '.join(SENTIMENTS)})")
+    return out
+
 def read_meld_csv(path: str | Path) -> pd.DataFrame:
     "Read a MELD label CSV into a DataFrame with `emotion_id`, `sentiment_id` and `clip` columns added."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'MELD label file not found: {path}')
-    df = pd.read_csv(io.StringIO(decode_meld_bytes(path.read_bytes())), dtype=str, keep_default_na=False)
+    text = decode_meld_bytes(path.read_bytes())
+    if not text.strip(): raise MeldCsvError(f'{path.name} is empty: no header, no rows')
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     df.columns = [c.strip() for c in df.columns]
     missing = [c for c in MELD_COLUMNS if c not in df.columns]
     if missing: raise MeldCsvError(f'{path.name}: missing column(s) {missing}; found {list(df.columns)}')
-    problems = []
-    for i, rec in enumerate(df.to_dict('records'), start=1):
-        where = f"row {i} (Sr No. {rec['Sr No.']})"
-        for col in ('Dialogue_ID', 'Utterance_ID'):
-            if not rec[col].strip().isdigit(): problems.append(f'{where}: {col} {rec[col]!r} is not a non-negative integer')
-        if _norm(rec['Emotion']) not in EMOTION2ID:
-            problems.append(f"{where}: unknown emotion {rec['Emotion']!r} (expected one of {', '.join(EMOTIONS)})")
-        if _norm(rec['Sentiment']) not in SENTIMENT2ID:
-            problems.append(f"{where}: unknown sentiment {rec['Sentiment']!r} (expected one of {', '.join(SENTIMENTS)})")
+    if df.empty: raise MeldCsvError(f'{path.name}: a header and no rows, nothing to train or evaluate on')
+    problems = [p for i, rec in enumerate(df.to_dict('records'), start=1) for p in _row_problems(i, rec)]
     if problems:
         shown = '\n  '.join(problems[:20]) + (f'\n  ... and {len(problems) - 20} more' if len(problems) > 20 else '')
         raise MeldCsvError(f'{path.name}: {len(problems)} bad row(s):\n  {shown}')
     df['Emotion'], df['Sentiment'] = df['Emotion'].map(_norm), df['Sentiment'].map(_norm)
     df['Utterance'] = df['Utterance'].str.strip()
     for col in ('Dialogue_ID', 'Utterance_ID'): df[col] = df[col].str.strip().astype(int)
-    df['emotion_id'] = df['Emotion'].map(EMOTION2ID)
-    df['sentiment_id'] = df['Sentiment'].map(SENTIMENT2ID)
+    df['emotion_id'], df['sentiment_id'] = df['Emotion'].map(EMOTION2ID), df['Sentiment'].map(SENTIMENT2ID)
     df['clip'] = 'dia' + df['Dialogue_ID'].astype(str) + '_utt' + df['Utterance_ID'].astype(str) + '.mp4'
     return df
+
 
 # %% ../nbs/02a_meld_csv.ipynb #8015fa2c
 def split_paths(data_dir: str | Path, split: str) -> tuple[Path, Path]:
