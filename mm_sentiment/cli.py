@@ -65,8 +65,15 @@ def _figures(run_dir: Path):
         fig.tight_layout(); fig.savefig(run_dir/f'{f.stem}.png', dpi=80); plt.close('all')
 
 # %% ../nbs/99_cli.ipynb #bcf1ce2a
-TRAIN_CONFIG_OPTIONS = (('epochs', int, 20), ('batch_size', int, 32), ('lr', float, 1e-4), ('lr_encoders', float, None),
-                        ('weight_decay', float, 0.0), ('label_smoothing', float, 0.0), ('early_stopping', int, None), ('seed', int, 0))
+def _at_least(lo: int):
+    "An argparse type: an integer of at least `lo` (a count of epochs, frames or workers), refused before anything runs."
+    def integer(s: str) -> int:
+        if int(s) < lo: raise argparse.ArgumentTypeError(f'{s} is not allowed: at least {lo}')
+        return int(s)
+    return integer
+
+TRAIN_CONFIG_OPTIONS = (('epochs', _at_least(1), 20), ('batch_size', _at_least(1), 32), ('lr', float, 1e-4), ('lr_encoders', float, None),
+                        ('weight_decay', float, 0.0), ('label_smoothing', float, 0.0), ('early_stopping', _at_least(1), None), ('seed', int, 0))
 
 def _pool_option(p: argparse.ArgumentParser):
     p.add_argument('--pool', default='handover', choices=('handover', 'processes', 'threads'), help='decode in threads of this process '
@@ -79,8 +86,8 @@ def _progress_option(p: argparse.ArgumentParser):
 def _add_demo(sub):
     d = sub.add_parser('demo', help='run the main job on the built-in demo data (offline)')
     d.add_argument('--out', default='runs/demo', help='run folder for figures and summaries (default: runs/demo)')
-    d.add_argument('--workers', type=int, default=0, help='decoding worker processes (default 0: in this process)')
-    d.add_argument('--epochs', type=int, default=40)
+    d.add_argument('--workers', type=_at_least(0), default=0, help='decoding worker processes (default 0: in this process)')
+    d.add_argument('--epochs', type=_at_least(1), default=40)
     _progress_option(d)
 
 # %% ../nbs/99_cli.ipynb #e20ff6e0
@@ -90,11 +97,11 @@ def _add_train(sub):
     t.add_argument('--modalities', default='video,audio,text', help='comma-separated subset of video,audio,text')
     t.add_argument('--text-model', default=None, help='Hugging Face name or folder (default: the offline all-MiniLM-L6-v2)')
     t.add_argument('--pooling', default='mean', choices=('mean', 'pooler', 'cls'))
-    t.add_argument('--n-frames', type=int, default=16)
+    t.add_argument('--n-frames', type=_at_least(1), default=16)
     t.add_argument('--video-weights', default='auto', help="r3d_18's weights: auto (Kinetics-400 from the torch hub cache, else random "
                    "with a warning), kinetics (cache or download), random, or PATH to a weights file")
     t.add_argument('--out', type=Path, default=Path('runs/train'))
-    t.add_argument('--workers', type=int, default=0, help='decoding worker processes (the one-time feature extraction, or every epoch end to end)')
+    t.add_argument('--workers', type=_at_least(0), default=0, help='decoding worker processes (the one-time feature extraction, or every epoch end to end)')
     _pool_option(t)
     t.add_argument('--cache-dir', type=Path, default=None, help='feature cache folder (default: $MM_SENTIMENT_CACHE/features)')
     t.add_argument('--tensorboard-dir', type=Path, default=None, help='TensorBoard logs (default: OUT/tensorboard)')
@@ -114,7 +121,7 @@ def _add_evaluate(sub):
     e.add_argument('run_dir', type=Path)
     e.add_argument('--data-dir', type=Path, default=None, help='default: the folder the run was trained on')
     e.add_argument('--split', default='dev', choices=('dev', 'test'))
-    e.add_argument('--workers', type=int, default=0)
+    e.add_argument('--workers', type=_at_least(0), default=0)
     _pool_option(e)
     e.add_argument('--device', default=None, help='default: cuda when there is a GPU')
     _progress_option(e)
@@ -127,12 +134,12 @@ def _add_data_commands(sub):
     m.add_argument('--meld-size', action='store_true', help="MELD's split sizes and 1280x720 clips (hours; tens of GB)")
     for name in ('n_train', 'n_dev', 'n_test', 'width', 'height', 'seed'):
         m.add_argument('--' + name.replace('_', '-'), type=int, default=None)
-    m.add_argument('--workers', type=int, default=None, help='encoding processes (default: the cores, at most 8)')
+    m.add_argument('--workers', type=_at_least(1), default=None, help='encoding processes (default: the cores, at most 8)')
     _progress_option(m)
     g = sub.add_parser('download-meld', help='download and unpack the real MELD.Raw archive (about 10 GB)')
     g.add_argument('dir', type=Path)
     g.add_argument('--url', default=MELD_RAW_URL)
-    g.add_argument('--expected-size', type=int, default=None, help='refuse an archive of any other size (bytes)')
+    g.add_argument('--expected-size', type=_at_least(1), default=None, help='refuse an archive of any other size (bytes)')
     g.add_argument('--keep-archive', action='store_true')
     c = sub.add_parser('check-data', help="count each split's rows and clips in a MELD-layout folder")
     c.add_argument('dir', type=Path)
@@ -312,7 +319,8 @@ def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epoc
     from mm_sentiment.data import MELDDataset, make_dataloader, show_sample
     from mm_sentiment.runs import evaluate_run, train_run
     from mm_sentiment.training import TrainConfig
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out, train_cfg = Path(out), TrainConfig(epochs=epochs, lr=1e-3)       # a bad --epochs refused now, not after the data is made
+    out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     root = demo_data_dir(cfg, progress=progress)
     print(f'demo data: {root} ({time.time() - t0:.1f} s)')
@@ -325,7 +333,7 @@ def run_demo(out: str | Path = 'runs/demo', cfg: DemoConfig = DemoConfig(), epoc
     print('one batch:'); [print(f'  {k:16} {v}') for k, v in shapes.items()]
     show_sample(ds, 0); plt.savefig(out/'demo_sample.png', dpi=80); plt.close('all')
     print('extracting the frozen features once, then training on them ...')
-    state = train_run(root, out, n_frames=4, cfg=TrainConfig(epochs=epochs, lr=1e-3), workers=workers, progress=progress)
+    state = train_run(root, out, n_frames=4, cfg=train_cfg, workers=workers, progress=progress)
     result = evaluate_run(out, split='test', workers=workers, progress=progress)
     base = _majority(root, 'test')
     print(f"\ntest split ({result['n']} clips), best epoch {state['best_epoch']} of {state['epoch']}:")

@@ -119,6 +119,13 @@ class DemoConfig:
     seed: int = 0
     preset: str = 'ultrafast'   # x264 speed preset: 'ultrafast' writes no B-frames, 'medium' (x264's default) does
 
+    def __post_init__(self):                # a clear refusal now, not an encoder's error in a worker process later
+        bad = [rule for rule, ok in (
+            ('split sizes of 0 or more', min(self.n_train, self.n_dev, self.n_test) >= 0),
+            ('an even width and height, at least 32 (4:2:0 H.264)', min(self.width, self.height) >= 32 and self.width % 2 == self.height % 2 == 0),
+            ('0 < min_seconds <= max_seconds', 0 < self.min_seconds <= self.max_seconds), ('a confusion from 0 to 1', 0 <= self.confusion <= 1),
+            ("a crf in x264's 0 to 51", 0 <= self.crf <= 51), ('fps_choices and sample_rates', bool(self.fps_choices and self.sample_rates))) if not ok]
+        if bad: raise ValueError(f'DemoConfig needs {"; ".join(bad)}')
     def sizes(self) -> dict: return {'train': self.n_train, 'dev': self.n_dev, 'test': self.n_test}
     def fingerprint(self) -> str:
         "A short hash of the configuration and the generator version."
@@ -126,6 +133,8 @@ class DemoConfig:
         blob = json.dumps({'v': GENERATOR_VERSION, **fields}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
+
+# %% ../nbs/02b_demo_data.ipynb #7359730c
 MELD_SIZE = DemoConfig(n_train=9989, n_dev=1109, n_test=2610, width=1280, height=720,
                        fps_choices=('24000/1001',), crf=23, preset='medium')
 
@@ -348,4 +357,5 @@ def demo_data_dir(cfg: DemoConfig = DemoConfig(), workers: int | None = None, pr
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.with_name(root.name + '.lock'), 'w') as fh:
         _locked(fh)
+        for stale in root.parent.glob(f'.{root.name}.*'): shutil.rmtree(stale, ignore_errors=True)   # a killed generation's: none runs now
         return make_demo_dataset(root, cfg, workers, progress)

@@ -12,11 +12,12 @@ import re
 import secrets
 import shutil
 import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib.metadata import PackageNotFoundError, requires
 from pathlib import Path
 
 from .runs import check_data_dir
+from .training import TrainConfig
 # boto3, botocore and the SageMaker SDK are imported inside the functions that need them: the `aws` extra is optional,
 # and `import sagemaker` takes seconds (its serving part even fails without a configured region)
 
@@ -79,6 +80,7 @@ def check_hyperparameters(hps: dict) -> dict:
         if typ is int and v != int(v): raise ValueError(f'hyperparameter {k!r} takes a whole number, not {v!r}')
         if isinstance(v, str) and re.search(r"['\"\n\r\\$`]", v):
             raise ValueError(f"hyperparameter {k!r}: {v!r} holds a quote, backslash, $, backquote or line break, which SageMaker's driver cannot pass")
+    TrainConfig(**{k: v for k, v in hps.items() if k in {f.name for f in fields(TrainConfig)}})   # the ranges (epochs=0...), before a paid job
     return hps
 
 # %% ../nbs/08_sagemaker.ipynb #0e82258b

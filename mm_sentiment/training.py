@@ -31,6 +31,13 @@ __all__ = ['TrainConfig', 'class_weights_from_labels', 'make_losses', 'make_opti
            'epoch_line', 'fit', 'train_on_features']
 
 # %% ../nbs/07c_training.ipynb #d10ac897
+_LIMITS = (('epochs', lambda v: v >= 1, 'at least 1'), ('batch_size', lambda v: v >= 1, 'at least 1'),
+           ('optimizer', lambda v: v in ('adam', 'sgd'), "'adam' or 'sgd'"), ('lr', lambda v: v > 0, 'above 0'),
+           ('lr_encoders', lambda v: v is None or v > 0, 'None or above 0'), ('weight_decay', lambda v: v >= 0, '0 or more'),
+           ('label_smoothing', lambda v: 0 <= v < 1, 'from 0, below 1'), ('clip_norm', lambda v: v > 0, 'above 0'),
+           ('plateau_factor', lambda v: 0 < v < 1, 'between 0 and 1'), ('plateau_patience', lambda v: v >= 0, '0 or more'),
+           ('early_stopping', lambda v: v is None or v >= 1, 'None or at least 1'))
+
 @dataclass
 class TrainConfig:
     "Everything that decides a training run (saved with every checkpoint)."
@@ -47,6 +54,10 @@ class TrainConfig:
     plateau_patience: int = 2
     early_stopping: int | None = None   # stop after this many epochs without a better validation loss
     seed: int = 0
+    def __post_init__(self):                # before any data is read: the command line's options and SageMaker's hyperparameters meet it
+        bad = [f'{k}={getattr(self, k)!r} (must be {rule})' for k, ok, rule in _LIMITS if not ok(getattr(self, k))]
+        if bad: raise ValueError('training configuration: ' + '; '.join(bad))
+
 
 # %% ../nbs/07c_training.ipynb #2eb9fac7
 def class_weights_from_labels(labels, n_classes: int) -> torch.Tensor:
