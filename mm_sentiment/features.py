@@ -9,10 +9,11 @@ import hashlib
 import json
 import os
 import time
+import warnings
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
@@ -64,6 +65,12 @@ def write_safetensors(path: Path, tensors: dict, metadata: dict):
     os.replace(tmp, path)
 
 # %% ../nbs/07b_feature_cache.ipynb #11fc9d14
+def _readable(path: Path) -> bool:
+    "Whether safetensors can open `path` (one cut short by a full disk or a stopped copy, or overwritten, it cannot)."
+    try:
+        with safe_open(str(path), 'pt'): return True
+    except (SafetensorError, OSError): return False
+
 def extract_features(model, ds: MELDDataset, cache_dir: str | Path, split: str, batch_size: int = 16,
                      num_workers: int = 0, device=None, precision: str = 'auto', progress: bool = True,
                      pool: str = 'handover') -> Path:
@@ -73,11 +80,13 @@ def extract_features(model, ds: MELDDataset, cache_dir: str | Path, split: str, 
     device = resolve_device(device)
     bf16 = use_bf16(device, precision)
     path = Path(cache_dir)/f'{split}-{cache_key(ds, model, "bf16" if bf16 else "fp32")}.safetensors'
-    if path.is_file(): return path
+    if path.is_file() and _readable(path): return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + '.lock'), 'w') as lock:
         _locked(lock)                                   # a second process computing the same features waits, then reuses them
-        if path.is_file(): return path
+        if path.is_file():
+            if _readable(path): return path
+            warnings.warn(f'feature cache {path} cannot be read (cut short or overwritten?): extracting it again')
         return _extract(model, ds, path, split, batch_size, num_workers, device, bf16, progress, pool)
 
 # %% ../nbs/07b_feature_cache.ipynb #d592f4de

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 from sklearn.metrics import accuracy_score, f1_score, precision_score
 from tqdm.auto import tqdm
@@ -194,8 +194,10 @@ def save_checkpoint(path: str | Path, model, optimizer=None, state: dict | None 
 def load_checkpoint(path: str | Path, model, optimizer=None, restore_rng: bool = False) -> dict:
     "Load a checkpoint written by `save_checkpoint` into `model` (and `optimizer`); returns its JSON state."
     path = Path(path)
-    tensors = load_file(str(path))
-    with safe_open(str(path), 'pt') as f: meta = f.metadata()
+    try:
+        tensors = load_file(str(path))
+        with safe_open(str(path), 'pt') as f: meta = f.metadata()
+    except SafetensorError as e: raise ValueError(f'{path} cannot be read as a checkpoint ({e}): damaged, or not one; restore it, or start a new run') from None
     sd = {k[6:]: v for k, v in tensors.items() if k.startswith('model.')}
     try: missing, unexpected = model.load_state_dict(sd, strict=False)
     except RuntimeError as e: raise ValueError(f'{path.name} does not fit this model: {str(e).splitlines()[1].strip()}') from None   # shapes
