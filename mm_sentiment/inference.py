@@ -20,7 +20,7 @@ import torch
 from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb, decoded_frames, DemuxedClip
 from .demo import encode_mp4
 from .devices import batch_for_device, resolve_device, text_length_multiple
-from .meld import EMOTIONS, SENTIMENTS
+from .meld import EMOTIONS, SENTIMENTS, decode_meld_bytes
 from .runs import trained_model
 from .sagemaker import unpack_model
 
@@ -139,7 +139,8 @@ def read_subtitles(path) -> list[dict]:
     import re
     import srt
     path = Path(path)
-    try: subs = sorted(srt.parse(path.read_text(encoding='utf-8-sig')), key=lambda s: s.start)
+    raw = path.read_bytes()                 # UTF-16 by its byte-order mark; else UTF-8, with Windows-1252 for any byte that is not (lesson 2a)
+    try: subs = sorted(srt.parse(raw.decode('utf-16') if raw[:2] in (b'\xff\xfe', b'\xfe\xff') else decode_meld_bytes(raw)), key=lambda s: s.start)
     except (srt.SRTParseError, UnicodeDecodeError, ValueError) as e: raise ValueError(f'{path.name} is not a SubRip subtitle file: {e}') from None
     lines = [{'start': s.start.total_seconds(), 'end': s.end.total_seconds(), 'text': ' '.join(re.sub(r'<[^>]+>|\{[^}]*\}', '', s.content).split())}
              for s in subs]
