@@ -140,7 +140,9 @@ def read_subtitles(path) -> list[dict]:
     import srt
     path = Path(path)
     raw = path.read_bytes()                 # UTF-16 by its byte-order mark; else UTF-8, with Windows-1252 for any byte that is not (lesson 2a)
-    try: subs = sorted(srt.parse(raw.decode('utf-16') if raw[:2] in (b'\xff\xfe', b'\xfe\xff') else decode_meld_bytes(raw)), key=lambda s: s.start)
+    text = raw.decode('utf-16', errors='replace') if raw[:2] in (b'\xff\xfe', b'\xfe\xff') else decode_meld_bytes(raw)
+    if text.lstrip().startswith('WEBVTT'): raise ValueError(f'{path.name} is WebVTT, not SubRip: convert it first (ffmpeg -i {path.name} {path.stem}.srt)')
+    try: subs = sorted(srt.parse(text), key=lambda s: s.start)
     except (srt.SRTParseError, UnicodeDecodeError, ValueError) as e: raise ValueError(f'{path.name} is not a SubRip subtitle file: {e}') from None
     lines = [{'start': s.start.total_seconds(), 'end': s.end.total_seconds(), 'text': ' '.join(re.sub(r'<[^>]+>|\{[^}]*\}', '', s.content).split())}
              for s in subs]
