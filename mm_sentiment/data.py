@@ -283,10 +283,11 @@ def _padding(end, packets: list, rate: int, most: int) -> int:
 def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
     return torchaudio.transforms.Resample(orig, new)       # its filter, computed once per pair of rates
 
-def decode_audio(clip: DemuxedClip, sample_rate: int = 16000) -> np.ndarray:
-    "The clip's audio track as mono float32 at `sample_rate`, to where its last packet ends: FFmpeg decodes, its weights mix, torchaudio resamples."
+def decode_audio(clip: DemuxedClip, sample_rate: int = 16000, seconds: float | None = None) -> np.ndarray:
+    "The clip's audio track as mono float32 at `sample_rate`, to where its last packet ends (or from `seconds` decoded on, no further): FFmpeg decodes, its weights mix, torchaudio resamples."
     ctx, runs, owed, last, end = clip.audio.codec_context, [], 0.0, 0, None   # owed: seconds refused before the first sound came out
     for pkt in [*clip.audio_packets, None]:
+        if seconds is not None and sum(f.samples / r for (_, r, _), f in runs) >= seconds: break   # enough: the rest is never decoded
         try: frames = ctx.decode(pkt)
         except av.FFmpegError as e:                                 # a damaged packet: its time as silence, on to the next
             clip.damaged.append(('audio', str(e)))
@@ -388,7 +389,7 @@ def _load_video_frames(self: MELDDataset, clip: DemuxedClip) -> torch.Tensor:
 @patch
 def _extract_audio_features(self: MELDDataset, clip: DemuxedClip) -> tuple[torch.Tensor, bool]:
     "Log-mel spectrogram (n_mels, max_audio_frames) of the clip's audio, and whether the track is silent."
-    wave = decode_audio(clip, self.sample_rate)
+    wave = decode_audio(clip, self.sample_rate, self.max_audio_frames * self.mel.hop_length / self.sample_rate + 1)   # what is kept, and 1 s
     return log_mel(wave, self.mel, self.max_audio_frames), bool(np.abs(wave).max() < 1e-4)
 
 # %% ../nbs/02c_dataset.ipynb #44f24e1f

@@ -33,7 +33,7 @@ def cache_key(ds: MELDDataset, model, precision: str = 'fp32') -> str:
     h.update(json.dumps({'n_frames': ds.n_frames, 'max_length': ds.max_length, 'sample_rate': ds.sample_rate,
                          'n_mels': ds.mel.n_mels, 'max_audio_frames': ds.max_audio_frames, 'modalities': ds.modalities,
                          'precision': precision, 'text_padding': 'longest in batch',
-                         'audio': 'FFmpeg downmix, torchaudio resample, to where its last packet ends', 'frames': 'picked from the shown ones (not an edit list lead-in)',
+                         'audio': 'FFmpeg downmix, torchaudio resample, to where its last packet ends, or 1 s past what is kept', 'frames': 'picked from the shown ones (not an edit list lead-in)',
                          'streams': "FFmpeg's best video, its programme's best audio",
                          'damage': 'past refused packets: frames held to the next keyframe, sound as silence, from the first packet that plays on'}).encode())
     h.update(ds.df[['Utterance', 'clip', 'emotion_id', 'sentiment_id']].to_csv(index=False).encode())

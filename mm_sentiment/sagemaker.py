@@ -78,6 +78,7 @@ def check_hyperparameters(hps: dict) -> dict:
         if typ is not bool and isinstance(v, bool): raise ValueError(f'hyperparameter {k!r} takes a value ({typ.__name__}), not the boolean {v}')
         if typ in (int, float) and not isinstance(v, (int, float)): raise ValueError(f'hyperparameter {k!r} takes a number ({typ.__name__}), not {v!r}')
         if typ is int and v != int(v): raise ValueError(f'hyperparameter {k!r} takes a whole number, not {v!r}')
+        if v is not None and k in (least := {'n_frames': 1, 'workers': 0}) and v < least[k]: raise ValueError(f'hyperparameter {k}={v}: at least {least[k]}')
         if isinstance(v, str) and re.search(r"['\"\n\r\\$`]", v):
             raise ValueError(f"hyperparameter {k!r}: {v!r} holds a quote, backslash, $, backquote or line break, which SageMaker's driver cannot pass")
     TrainConfig(**{k: v for k, v in hps.items() if k in {f.name for f in fields(TrainConfig)}})   # the ranges (epochs=0...), before a paid job
