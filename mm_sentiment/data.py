@@ -386,10 +386,15 @@ def _load_video_frames(self: MELDDataset, clip: DemuxedClip) -> torch.Tensor:
     frames = torch.from_numpy(decode_frames(clip, self.n_frames, tuple(self.video_transform.resize_size)))
     return self.video_transform(frames.permute(0, 3, 1, 2))
 
+@patch(as_prop=True)
+def heard_seconds(self: MELDDataset) -> float:
+    "How much of a clip's sound the features keep: `max_audio_frames` hops of the mel spectrogram (9.6 s)."
+    return self.max_audio_frames * self.mel.hop_length / self.sample_rate
+
 @patch
 def _extract_audio_features(self: MELDDataset, clip: DemuxedClip) -> tuple[torch.Tensor, bool]:
     "Log-mel spectrogram (n_mels, max_audio_frames) of the clip's audio, and whether the track is silent."
-    wave = decode_audio(clip, self.sample_rate, self.max_audio_frames * self.mel.hop_length / self.sample_rate + 1)   # what is kept, and 1 s
+    wave = decode_audio(clip, self.sample_rate, self.heard_seconds + 1)     # what the features keep, and 1 s for the resampler
     return log_mel(wave, self.mel, self.max_audio_frames), bool(np.abs(wave).max() < 1e-4)
 
 # %% ../nbs/02c_dataset.ipynb #44f24e1f
@@ -437,6 +442,8 @@ def __getitem__(self: MELDDataset, idx: int) -> dict | SkippedSample:
                 if 'audio' in self.modalities:
                     item['audio_features'], silent = self._extract_audio_features(clip)
                     if silent: notes.append('silent audio track')
+                    if (length := (clip.container.duration or 0) / 1e6) > self.heard_seconds:   # (the header's length: nothing decoded)
+                        notes.append(f'long clip: {length:.0f} s, only its first {self.heard_seconds:.1f} s of sound heard')
                 if clip.truncated: notes.append('truncated clip: used the frames before the break')
                 if clip.damaged: notes.append(f'damaged clip: {len(clip.damaged)} packet(s) refused by the decoder, the rest used')
                 if notes: self._note(idx, '; '.join(notes))

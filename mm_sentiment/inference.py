@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import PROBE_OPTIONS, ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb, decoded_frames, DemuxedClip
+from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb, decoded_frames, DemuxedClip
 from .demo import encode_mp4
 from .devices import batch_for_device, resolve_device, text_length_multiple
 from .meld import EMOTIONS, SENTIMENTS, decode_meld_bytes
@@ -56,10 +56,6 @@ def _table(paths, texts) -> pd.DataFrame:
     return pd.DataFrame({'Utterance': [t or '' for t in texts], 'clip': [Path(p).name for p in paths], 'path': [str(p) for p in paths],
                          'emotion_id': 0, 'sentiment_id': 0})      # unknown labels: placeholders that nothing reads
 
-def _seconds_long(path) -> float:
-    "A clip's length (s) as its container says, from the header alone (0 when it says nothing)."
-    with av.open(str(path), options=PROBE_OPTIONS) as f: return (f.duration or 0) / 1e6
-
 def inputs(predictor: Predictor, clip, text: str | None) -> tuple[dict, list[str]]:
     "The model's inputs for one clip and its text, made by the training dataset, and the notes about them; `ClipError` if unusable."
     mods, log = predictor.modalities, logging.getLogger('mm_sentiment.data')
@@ -78,8 +74,6 @@ def inputs(predictor: Predictor, clip, text: str | None) -> tuple[dict, list[str
     if 'text' in mods and not (text or '').strip(): notes.append('no text: the text encoder saw an empty utterance')
     if 'text' in mods and (n := len(predictor.tokenizer(text or '', verbose=False)['input_ids'])) > ds.max_length:
         notes.append(f'long text: {n} tokens, the first {ds.max_length} read')     # (a transcript, not an utterance?)
-    if 'audio' in ds.modalities and (heard := ds.max_audio_frames * ds.mel.hop_length / ds.sample_rate) < (length := _seconds_long(clip)):
-        notes.append(f'long clip: {length:.0f} s, of which the model hears the first {heard:.1f}; a scene? give its subtitles')
     return item, notes
 
 # %% ../nbs/09a_inference.ipynb #43fc0dae
