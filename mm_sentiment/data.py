@@ -284,7 +284,7 @@ def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
     return torchaudio.transforms.Resample(orig, new)       # its filter, computed once per pair of rates
 
 def decode_audio(clip: DemuxedClip, sample_rate: int = 16000, seconds: float | None = None) -> np.ndarray:
-    "The clip's audio track as mono float32 at `sample_rate`, to where its last packet ends (or from `seconds` decoded on, no further): FFmpeg decodes, its weights mix, torchaudio resamples."
+    "The clip's audio track as mono float32 at `sample_rate`, to where its last packet ends (with `seconds`, no further than that): FFmpeg decodes, its weights mix, torchaudio resamples."
     ctx, runs, owed, last, end = clip.audio.codec_context, [], 0.0, 0, None   # owed: seconds refused before the first sound came out
     for pkt in [*clip.audio_packets, None]:
         if seconds is not None and sum(f.samples / r for (_, r, _), f in runs) >= seconds: break   # enough: the rest is never decoded

@@ -72,8 +72,9 @@ def inputs(predictor: Predictor, clip, text: str | None) -> tuple[dict, list[str
     if isinstance(item, SkippedSample): raise ClipError(item.kind, item.reason.removeprefix(item.kind + ': '))
     notes += list(ds.notes.values())
     if 'text' in mods and not (text or '').strip(): notes.append('no text: the text encoder saw an empty utterance')
-    if 'text' in mods and (n := len(predictor.tokenizer(text or '', verbose=False)['input_ids'])) > ds.max_length:
-        notes.append(f'long text: {n} tokens, the first {ds.max_length} read')     # (a transcript, not an utterance?)
+    if 'text' in mods and int(item['text_input']['attention_mask'].sum()) == ds.max_length:      # filled: cut short, perhaps
+        if (n := len(predictor.tokenizer(text or '', verbose=False)['input_ids'])) > ds.max_length:
+            notes.append(f'long text: {n} tokens, the first {ds.max_length} read')     # (a transcript, not an utterance?)
     return item, notes
 
 # %% ../nbs/09a_inference.ipynb #43fc0dae
