@@ -127,8 +127,8 @@ def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> Demu
             for pkt in container.demux(wanted):
                 if pkt.size: (vpk if pkt.stream is vs else apk).append(pkt)
         except av.FFmpegError: truncated = True          # data ends early: keep what was read
-        # the index (moov) says how many frames there should be: fewer means the data was cut short
-        if any(w and s.frames and _read_count(s, pk) < s.frames for s, pk, w in ((vs, vpk, video), (as_, apk, audio))): truncated = True
+        # the index (moov) says how many frames there should be: fewer means the data was cut short (one fewer, not: below)
+        if any(w and s.frames and _read_count(s, pk) < s.frames - 1 for s, pk, w in ((vs, vpk, video), (as_, apk, audio))): truncated = True
         if video and all(p.is_discard for p in vpk): raise ClipError('no video frames', path.name)   # (none, or none shown)
         if audio and not apk: raise ClipError('no audio samples', path.name)
     except BaseException:
