@@ -22,7 +22,7 @@ from .training import TrainConfig
 # and `import sagemaker` takes seconds (its serving part even fails without a configured region)
 
 # %% auto #0
-__all__ = ['TRAIN_OPTIONS', 'SET_BY_ENTRY', 'CHECKPOINT_DIR', 'TENSORBOARD_DIR', 'ENTRY', 'IMAGE_PROVIDES', 'METRICS',
+__all__ = ['TRAIN_OPTIONS', 'AT_LEAST', 'SET_BY_ENTRY', 'CHECKPOINT_DIR', 'TENSORBOARD_DIR', 'ENTRY', 'IMAGE_PROVIDES', 'METRICS',
            'check_region', 'check_role_arn', 'aws_session', 'check_hyperparameters', 'bucket_region', 'ensure_bucket',
            'file_sha256', 'upload_folder', 'trust_policy', 'image_uri', 'execution_policy', 'write_policies',
            'create_role', 'container_args', 'export_run', 'job_requirements', 'stage_source', 'metric_definitions',
@@ -62,6 +62,7 @@ TRAIN_OPTIONS = {'modalities': str, 'pooling': str, 'n_frames': int, 'video_weig
                  'precision': str, 'unfreeze': str, 'augment': bool, 'end_to_end': bool, 'epochs': int, 'batch_size': int,
                  'lr': float, 'lr_encoders': float, 'weight_decay': float, 'label_smoothing': float, 'early_stopping': int,
                  'seed': int, 'class_weights': bool}
+AT_LEAST = {'n_frames': 1, 'workers': 0}      # the counts TrainConfig does not hold
 SET_BY_ENTRY = ('data_dir', 'out', 'resume', 'device', 'cache_dir', 'tensorboard_dir', 'no_progress', 'text_model')
 
 def check_hyperparameters(hps: dict) -> dict:
@@ -78,7 +79,7 @@ def check_hyperparameters(hps: dict) -> dict:
         if typ is not bool and isinstance(v, bool): raise ValueError(f'hyperparameter {k!r} takes a value ({typ.__name__}), not the boolean {v}')
         if typ in (int, float) and not isinstance(v, (int, float)): raise ValueError(f'hyperparameter {k!r} takes a number ({typ.__name__}), not {v!r}')
         if typ is int and v != int(v): raise ValueError(f'hyperparameter {k!r} takes a whole number, not {v!r}')
-        if v is not None and k in (least := {'n_frames': 1, 'workers': 0}) and v < least[k]: raise ValueError(f'hyperparameter {k}={v}: at least {least[k]}')
+        if k in AT_LEAST and v < AT_LEAST[k]: raise ValueError(f'hyperparameter {k}={v}: at least {AT_LEAST[k]}')
         if isinstance(v, str) and re.search(r"['\"\n\r\\$`]", v):
             raise ValueError(f"hyperparameter {k!r}: {v!r} holds a quote, backslash, $, backquote or line break, which SageMaker's driver cannot pass")
     TrainConfig(**{k: v for k, v in hps.items() if k in {f.name for f in fields(TrainConfig)}})   # the ranges (epochs=0...), before a paid job
