@@ -152,6 +152,7 @@ def _add_predict(sub):
     r.add_argument('--subtitles', type=Path, default=None, help='a SubRip .srt for one longer video: one prediction per line')
     r.add_argument('--run', type=Path, default=None, help='a run folder or a SageMaker model.tar.gz (default: runs/demo, which `mm-sentiment demo` writes)')
     r.add_argument('--json', action='store_true', help='print JSON: one object for one clip, else a list')
+    r.add_argument('--batch-size', type=_at_least(1), default=16, help='clips read and run at once (memory grows with it; default 16)')
     r.add_argument('--device', default=None)
 
 # %% ../nbs/99_cli.ipynb #badbfb46
@@ -250,8 +251,8 @@ def _predict(args) -> int:
     run, note = find_run(args.run)
     if note: print(note, file=sys.stderr)
     pred = Predictor(run, args.device)
-    results = (predict_subtitled(pred, args.clips[0], args.subtitles) if args.subtitles
-               else predict(pred, args.clips, texts or [None] * len(args.clips)))
+    results = (predict_subtitled(pred, args.clips[0], args.subtitles, batch_size=args.batch_size) if args.subtitles
+               else predict(pred, args.clips, texts or [None] * len(args.clips), batch_size=args.batch_size))
     if args.json: print(json.dumps(results[0] if len(results) == 1 and not args.subtitles else results, indent=1, ensure_ascii=False))
     else:
         for r in results:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import logging
 import multiprocessing
 import os
@@ -38,13 +39,13 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'PROBE_OPTIONS', 'KINETICS_MEAN', 'KINETICS_STD', 'MEL_DB_OFFSET', 'MEL_DB_SCALE', 'SILENCE_DB', 'MODALITIES',
            'POOLS', 'SERVER_IGNORES_PATH', 'default_text_model', 'load_tokenizer', 'ClipError', 'DemuxedClip',
-           'demux_clip', 'frame_indices', 'display_ranks', 'decoded_frames', 'rgb_frame', 'upright_rgb',
-           'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights', 'mel_transform', 'log_mel',
-           'decode_audio', 'damage_packets', 'SkippedSample', 'MELDDataset', 'unnormalize_frames', 'show_sample',
-           'sample_browser', 'collate_meld', 'join_parts', 'MELDLoader', 'default_workers', 'make_dataloader',
-           'trim_text_padding', 'parent_import_path', 'top_level_imports', 'worker_preload', 'worker_context',
-           'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts', 'pin_batch', 'ThreadBatches',
-           'HandoverBatches']
+           'open_clip', 'demux_clip', 'frame_indices', 'display_ranks', 'decoded_frames', 'PacketStream', 'rgb_frame',
+           'upright_rgb', 'decode_frames', 'KineticsClipTransform', 'frame_samples', 'downmix_weights', 'mel_transform',
+           'log_mel', 'decode_audio', 'damage_packets', 'SkippedSample', 'MELDDataset', 'unnormalize_frames',
+           'show_sample', 'sample_browser', 'collate_meld', 'join_parts', 'MELDLoader', 'default_workers',
+           'make_dataloader', 'trim_text_padding', 'parent_import_path', 'top_level_imports', 'worker_preload',
+           'worker_context', 'set_decoder_threads', 'decoder_share', 'SplitBatches', 'merge_parts', 'pin_batch',
+           'ThreadBatches', 'HandoverBatches']
 
 # %% ../nbs/02c_dataset.ipynb #2b5fe225
 def default_text_model() -> Path:
@@ -88,12 +89,14 @@ class DemuxedClip:
     def shown_packets(self) -> list:
         "The video packets whose frames are shown: not the lead-in that an mp4's edit list hides (FFmpeg marks it *discard*)."
         return [p for p in self.video_packets if not p.is_discard]
-    def nothing_decoded(self, stream: str, empty: str) -> ClipError:
-        "The error for a `stream` ('video', 'audio') that gave nothing: its decoder's first refusal, no keyframe, else `empty`."
+    def nothing_decoded(self, stream: str, empty: str, read: tuple[int, int] | None = None) -> ClipError:
+        """The error for a `stream` ('video', 'audio') that gave nothing: its decoder's first refusal, no keyframe, else `empty`.
+        `read`: (video packets, keyframes among them) of a video read as a stream (`PacketStream`), whose packets are not kept."""
         refused = [e for kind, e in self.damaged if kind == stream]
         if refused: return ClipError(f'undecodable {stream}', f'{self.path.name}: {refused[0]}')
-        if stream == 'video' and not any(p.is_keyframe for p in self.video_packets):
-            return ClipError('no keyframe', f'{self.path.name}: none of its {len(self.video_packets)} video packets is a keyframe, where decoding starts (cut out without one?)')
+        n, keys = read or (len(self.video_packets), sum(p.is_keyframe for p in self.video_packets))
+        if stream == 'video' and not keys:
+            return ClipError('no keyframe', f'{self.path.name}: none of its {n} video packets is a keyframe, where decoding starts (cut out without one?)')
         return ClipError(empty, self.path.name)
     def close(self): self.container.close()
     def __enter__(self): return self
@@ -107,9 +110,9 @@ def _read_count(stream, packets: list) -> int:
     return len(packets)
 
 
-# %% ../nbs/02c_dataset.ipynb #19564357
-def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> DemuxedClip:
-    "Read the packets of the requested streams of an mp4 in one pass; `ClipError` when it cannot be used."
+# %% ../nbs/02c_dataset.ipynb #1f1db574
+def open_clip(path: str | Path) -> tuple:
+    "The clip at `path` opened, nothing read: (container, its video stream, its audio stream), each None if absent; `ClipError` if it cannot be."
     path = Path(path)
     if not path.is_file(): raise ClipError('missing file', str(path))
     if path.stat().st_size == 0: raise ClipError('empty file', f'{path.name} has 0 bytes')
@@ -118,6 +121,14 @@ def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> Demu
     vs = container.streams.best('video')                  # FFmpeg's choice, as a player's: not a still beside the video,
     as_ = container.streams.best('audio', vs)             # the default sound, of the video's programme
     if vs is not None and vs.disposition & av.stream.Disposition.attached_pic: vs = None    # cover art is not a video
+    return container, vs, as_
+
+
+# %% ../nbs/02c_dataset.ipynb #19564357
+def demux_clip(path: str | Path, video: bool = True, audio: bool = True) -> DemuxedClip:
+    "Read the packets of the requested streams of an mp4 in one pass; `ClipError` when it cannot be used."
+    path = Path(path)
+    container, vs, as_ = open_clip(path)
     try:
         if video and vs is None: raise ClipError('no video stream', path.name)
         if audio and as_ is None: raise ClipError('no audio stream', path.name)
@@ -152,16 +163,17 @@ def display_ranks(packets: list) -> dict | None:
 _decoding = threading.local()       # per thread: its decoders' thread count (set by the loaders below), its scaler (`rgb_frame`)
 _SKIPS_NONREF = {'h264', 'hevc'}     # decoders checked (below) to honour `skip_frame` packet by packet
 
-def decoded_frames(clip: DemuxedClip, wanted: set):
-    """Yield (display position, frame) for the clip's usable frames. Frames nothing refers to are not decoded unless in `wanted`;
-    a packet the decoder refuses goes to `clip.damaged`, and the frames decoded after it until the next keyframe are not used."""
+def decoded_frames(clip: DemuxedClip, wanted: set | None, packets: PacketStream | None = None):
+    """Yield (display position, frame) for the clip's usable frames. Frames nothing refers to are not decoded unless in `wanted` (None: all);
+    a packet the decoder refuses goes to `clip.damaged`, and the frames decoded after it until the next keyframe are not used.
+    `packets`: the video read as it goes (`PacketStream`, below) instead of `clip.video_packets`: every frame decoded, no packet kept."""
     ctx = clip.video.codec_context
     ctx.thread_type = 'AUTO'
     ctx.thread_count = getattr(_decoding, 'threads', 0)      # 0: FFmpeg's choice, a thread per core
-    rank = display_ranks(clip.shown_packets)                # (a hidden lead-in has no place: its frames never come out)
-    skip = rank is not None and ctx.name in _SKIPS_NONREF
+    rank = display_ranks(clip.shown_packets) if packets is None else packets    # (a hidden lead-in has no place: its frames never come out)
+    skip = packets is None and wanted is not None and rank is not None and ctx.name in _SKIPS_NONREF
     counted, broken, tainted, pending = 0, False, set(), set()  # tainted: frames predicted from a lost one; pending: sent, not out
-    for pkt in (*clip.video_packets, None):                     # None: drain the frames still inside the decoder
+    for pkt in chain(clip.video_packets if packets is None else packets, [None]):   # None: drain the frames still inside the decoder
         if pkt is not None:
             if skip: ctx.skip_frame = 'DEFAULT' if rank.get(pkt.pts) in wanted else 'NONREF'
             if pkt.is_keyframe: broken = False
@@ -174,6 +186,29 @@ def decoded_frames(clip: DemuxedClip, wanted: set):
             k = rank[frame.pts] if rank and frame.pts in rank else counted
             counted += 1; pending.discard(frame.pts)
             if frame.pts not in tainted: yield k, frame
+
+# %% ../nbs/02c_dataset.ipynb #2044e206
+class PacketStream:
+    """A clip's video packets as its file is read, none kept (`decoded_frames(clip, None, PacketStream(clip))`). As they pass:
+    each shown packet's place in display order (as `display_ranks`, for the frames out so far), the packets, keyframes and shown packets read."""
+    def __init__(self, clip: DemuxedClip): self.clip, self.shown, self.usable, self.read, self.keyframes, self.n_shown = clip, [], True, 0, 0, 0
+    def __iter__(self):
+        try:
+            for pkt in self.clip.container.demux(self.clip.video):
+                if not pkt.size: continue
+                self.read += 1; self.keyframes += bool(pkt.is_keyframe)
+                if not pkt.is_discard: self.n_shown += 1; self._place(pkt.pts)
+                yield pkt
+        except av.FFmpegError: pass                          # data ends early: what was read is used (`demux_clip` does the same)
+    def _place(self, pts):
+        if not self.usable: return
+        i = bisect.bisect_left(self.shown, pts) if pts is not None else None
+        if i is None or (i < len(self.shown) and self.shown[i] == pts): self.usable = False; return   # missing or repeated: count instead
+        self.shown.insert(i, pts)                            # (near the end: packets come nearly in display order)
+    def __bool__(self): return self.usable
+    def __contains__(self, pts): return pts is not None and (i := bisect.bisect_left(self.shown, pts)) < len(self.shown) and self.shown[i] == pts
+    def __getitem__(self, pts): return bisect.bisect_left(self.shown, pts)
+
 
 # %% ../nbs/02c_dataset.ipynb #c8ec7d02
 def rgb_frame(frame: av.VideoFrame, height: int, width: int) -> np.ndarray:
@@ -283,8 +318,10 @@ def _padding(end, packets: list, rate: int, most: int) -> int:
 def _resampler(orig: int, new: int) -> torchaudio.transforms.Resample:
     return torchaudio.transforms.Resample(orig, new)       # its filter, computed once per pair of rates
 
-def decode_audio(clip: DemuxedClip, sample_rate: int = 16000, seconds: float | None = None) -> np.ndarray:
-    "The clip's audio track as mono float32 at `sample_rate`, to where its last packet ends (with `seconds`, no further than that): FFmpeg decodes, its weights mix, torchaudio resamples."
+def decode_audio(clip: DemuxedClip, sample_rate: int = 16000, seconds: float | None = None, timed: bool = False):
+    """The clip's audio track as mono float32 at `sample_rate`, to where its last packet ends (with `seconds`, no further than that): FFmpeg
+    decodes, its weights mix, torchaudio resamples. With `timed`: (sound, when its first sample plays in the clip's timestamps, in s, from the
+    decoded frames': None without them)."""
     ctx, runs, owed, last, end = clip.audio.codec_context, [], 0.0, 0, None   # owed: seconds refused before the first sound came out
     for pkt in [*clip.audio_packets, None]:
         if seconds is not None and sum(f.samples / r for (_, r, _), f in runs) >= seconds: break   # enough: the rest is never decoded
@@ -304,13 +341,15 @@ def decode_audio(clip: DemuxedClip, sample_rate: int = 16000, seconds: float | N
             frame.pts = None                                    # one frame after another: no timestamp checks
             runs[-1][1].write(frame); last = frame.samples
     cut = _padding(end, clip.audio_packets, runs[-1][0][1], min(last, runs[-1][1].samples - 1)) if runs else 0
+    start = end - sum(Fraction(f.samples, r) for (_, r, _), f in runs) if end is not None else None    # (silence put in included)
     parts = []
     for k, ((layout, rate, _), fifo) in enumerate(runs):
         if not fifo.samples: continue
         mono = downmix_weights(layout) @ torch.from_numpy(frame_samples(fifo.read(fifo.samples - cut * (k == len(runs) - 1))))
         parts.append(_resampler(rate, sample_rate)(mono) if rate != sample_rate else mono)
     if not parts: raise clip.nothing_decoded('audio', 'no audio samples')
-    return torch.cat(parts).numpy()
+    wave = torch.cat(parts).numpy()
+    return (wave, None if start is None else float(start)) if timed else wave
 
 # %% ../nbs/02c_dataset.ipynb #2c54aeb2
 def damage_packets(src, dst, video=(), audio=(), nbytes: int = 200, seed: int = 0) -> Path:

@@ -9,6 +9,7 @@ import json
 import logging
 import tempfile
 import warnings
+from contextlib import nullcontext
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb, decoded_frames, DemuxedClip
+from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb, decoded_frames, DemuxedClip, PacketStream, open_clip
 from .demo import encode_mp4
 from .devices import batch_for_device, resolve_device, text_length_multiple
 from .meld import EMOTIONS, SENTIMENTS, decode_meld_bytes
@@ -25,8 +26,9 @@ from .runs import trained_model
 from .sagemaker import unpack_model
 
 # %% auto #0
-__all__ = ['find_run', 'Predictor', 'inputs', 'predict', 'plot_prediction', 'prediction_panel', 'read_subtitles', 'clip_origin',
-           'line_frames', 'cut_utterances', 'predict_subtitled', 'plot_timeline']
+__all__ = ['find_run', 'Predictor', 'inputs', 'predict_batch', 'predict', 'plot_prediction', 'prediction_panel', 'read_subtitles',
+           'clip_origin', 'line_frames', 'LineSound', 'utterance_clips', 'cut_utterances', 'predict_subtitled',
+           'plot_timeline']
 
 # %% ../nbs/09a_inference.ipynb #ce06c838
 def find_run(run=None, default: str | Path = 'runs/demo') -> tuple[Path, str | None]:
@@ -82,8 +84,8 @@ def _head(logits: torch.Tensor, names) -> dict:
     p = torch.softmax(logits.float(), -1).tolist()
     return {'label': names[int(np.argmax(p))], 'probabilities': {n: round(v, 6) for n, v in zip(names, p)}}
 
-def predict(predictor: Predictor, clips, texts) -> list[dict]:
-    "For each clip and text: {'clip', 'text', 'emotion', 'sentiment', 'notes'}, each head {'label', 'probabilities'}; or {'clip', 'text', 'error'}."
+def predict_batch(predictor: Predictor, clips, texts) -> list[dict]:
+    "For each clip and text, in one forward pass: {'clip', 'text', 'emotion', 'sentiment', 'notes'}, each head {'label', 'probabilities'}; or {'clip', 'text', 'error'}."
     results, ready = [], []
     for clip, text in zip(clips, texts, strict=True):
         try: item, notes = inputs(predictor, clip, text); ready.append((len(results), item))
@@ -97,6 +99,15 @@ def predict(predictor: Predictor, clips, texts) -> list[dict]:
             results[i] |= {'emotion': _head(out['emotions'][row], EMOTIONS), 'sentiment': _head(out['sentiments'][row], SENTIMENTS)}
             results[i]['notes'] = results[i].pop('notes')
     return results
+
+# %% ../nbs/09a_inference.ipynb #8a24639c
+def predict(predictor: Predictor, clips, texts, batch_size: int = 16) -> list[dict]:
+    "`predict_batch`'s result for any number of clips and texts, read and run `batch_size` at a time so that memory does not grow with their number."
+    clips, texts = list(clips), list(texts)
+    if len(clips) != len(texts): raise ValueError(f'{len(clips)} clips but {len(texts)} texts')
+    if batch_size < 1: raise ValueError(f'batch_size must be at least 1, not {batch_size}')
+    return [r for at in range(0, len(clips), batch_size) for r in predict_batch(predictor, clips[at:at + batch_size], texts[at:at + batch_size])]
+
 
 # %% ../nbs/09a_inference.ipynb #3b047fa6
 def plot_prediction(result: dict, ax=None):
@@ -157,55 +168,97 @@ def clip_origin(clip: DemuxedClip) -> Fraction:
     return Fraction(start if start is not None else 0, 10**6)                  # exact: a frame on a line's edge stays on its side
 
 # %% ../nbs/09a_inference.ipynb #6cdbac8a
-def line_frames(clip: DemuxedClip, lines: list[dict], size: tuple[int, int]) -> list[list]:
-    "Each line's frames (upright RGB of `size`) by their times; frames lost to damage are stood in for by the one before (the first: the one after)."
-    fps, base, n_all, out = float(clip.video.average_rate or 25), clip.video.time_base, len(clip.shown_packets), [[] for _ in lines]
-    origin = clip_origin(clip)                                                # a player's 0:00, which the lines' times count from
+def line_frames(clip: DemuxedClip, lines: list[dict], size: tuple[int, int], packets: PacketStream | None = None):
+    """Yield (i, frames) for each subtitle line as soon as the video has passed its end (every line once: no frames for one it does not reach):
+    its frames (upright RGB of `size`) by their times; frames lost to damage are stood in for by the one before (the first: the one after).
+    With `packets` (the video read as it goes, lesson 2c), only the lines still open hold frames."""
+    fps, base, origin = float(clip.video.average_rate or 25), clip.video.time_base, clip_origin(clip)   # a player's 0:00, which lines count from
     starts, ends = np.array([l['start'] for l in lines]), np.array([l['end'] for l in lines])
-    held = [None, None]                                                       # the frame converted last, and its image
+    out, waiting, held = {}, np.ones(len(lines), bool), [None, None]         # frames of the open lines; lines not given out; the frame converted last
     def place(t: float, frame):                                               # (a frame standing in for lost ones is converted once)
         hits = np.flatnonzero((starts <= t) & (t < ends))
         if len(hits) and held[0] is not frame: held[:] = frame, upright_rgb(frame, size)
-        for i in hits: out[i].append(held[1])
+        for i in hits: out.setdefault(i, []).append(held[1])
+    def passed(t: float):                                                     # the lines that end by `t`: no later frame falls in them
+        for i in np.flatnonzero(waiting & (ends <= t)): waiting[i] = False; yield int(i), out.pop(i, [])
     prev = None                                                               # (position, time, frame) of the latest frame
-    for n, frame in decoded_frames(clip, set(range(n_all))):                  # every frame, past damage, as the dataset reads them
+    for n, frame in decoded_frames(clip, None, packets):                      # every frame, past damage, as the dataset reads them
         t = float(frame.pts * base - origin) if frame.pts is not None else n / fps   # frames drained at the end carry no time base
         for j in range(prev[0] + 1 if prev else 0, n):                        # positions lost before this frame, at times between
             place(prev[1] + (t - prev[1]) * (j - prev[0]) / (n - prev[0]) if prev else t - (n - j) / fps, prev[2] if prev else frame)
         place(t, frame); prev = (n, t, frame)
-    if prev is None: raise clip.nothing_decoded('video', 'no video frames')
-    for j in range(prev[0] + 1, n_all): place(prev[1] + (j - prev[0]) / fps, prev[2])   # lost at the end
-    return out
+        yield from passed(t)
+    if prev is None: raise clip.nothing_decoded('video', 'no video frames', None if packets is None else (packets.read, packets.keyframes))
+    for j in range(prev[0] + 1, len(clip.shown_packets) if packets is None else packets.n_shown): place(prev[1] + (j - prev[0]) / fps, prev[2])   # lost at the end
+    yield from passed(np.inf)
+
+
+# %% ../nbs/09a_inference.ipynb #6cebf413
+class LineSound:
+    """The sound a player plays between a subtitle line's times (mono float32 at `rate`; silence where the track has none): only the audio
+    packets from `margin` s before the line to `margin` s after it decoded, by a decoder started afresh there, and placed by their timestamps."""
+    def __init__(self, clip: DemuxedClip, origin: Fraction, rate: int = 16000, margin: float = 1.0):
+        self.clip, self.origin, self.rate, self.margin, base = clip, float(origin), rate, margin, clip.audio.time_base
+        self.times = np.array([float(p.pts * base) - self.origin if p.pts is not None else np.nan for p in clip.audio_packets])
+        self.whole = bool(np.isnan(self.times).any() or (np.diff(self.times) < 0).any())     # no order to search in: every packet, each time
+    def __call__(self, line: dict) -> np.ndarray:
+        first, n = int(line['start'] * self.rate), int(line['end'] * self.rate) - int(line['start'] * self.rate)
+        a, b = (0, len(self.times)) if self.whole else (max(0, int(np.searchsorted(self.times, line['start'] - self.margin, 'right')) - 1),
+                                                        int(np.searchsorted(self.times, line['end'] + self.margin)))
+        self.clip.audio.codec_context.flush_buffers()                       # a decoder started afresh (after the last line's, drained)
+        part = DemuxedClip(self.clip.path, self.clip.container, None, self.clip.audio, [], self.clip.audio_packets[a:b], damaged=self.clip.damaged)
+        try: wave, at = decode_audio(part, self.rate, timed=True) if a < b else (np.zeros(0, np.float32), 0.0)
+        except ClipError: wave, at = np.zeros(0, np.float32), 0.0            # nothing decodable around the line: silence
+        at = at - self.origin if at is not None else self.times[a]          # where the decoded sound starts, in a player's time
+        skip = first - round(at * self.rate)                                # the line's first sample, in `wave`
+        pre, post = max(0, -skip), max(0, skip + n - len(wave))
+        return np.pad(wave, (pre, post))[skip + pre:skip + pre + n]
+
 
 # %% ../nbs/09a_inference.ipynb #4a89d133
-def cut_utterances(video, lines: list[dict], out_dir, size: tuple[int, int] = (128, 172)) -> list[Path]:
-    "One mp4 per subtitle line: the video's frames and its audio between the line's times; frames kept small (`size`, H.264 needs even sides)."
+def utterance_clips(video, lines: list[dict], out_dir, size: tuple[int, int] = (128, 172)):
+    """Yield (i, path) for each subtitle line as soon as the video has passed its end: an mp4 of the video's frames (kept small: `size`; H.264
+    needs even sides) and its sound between the line's times; (i, None) for a line the video does not reach. The video is read as it goes,
+    each line's sound decoded on its own: memory holds the open lines' frames and the compressed sound, however long the video."""
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    try: clip = demux_clip(video)
+    try: sound = demux_clip(video, video=False)                               # (checks the file: missing, empty, unreadable)
     except ClipError as e:
-        if e.kind != 'no audio stream': raise
-        clip = demux_clip(video, audio=False)
-    with clip:
-        fps, frames = float(clip.video.average_rate or 25), line_frames(clip, lines, size)
-        wave = decode_audio(clip, 16000) if clip.audio is not None else None
-        if wave is not None and clip.audio.start_time is not None:                 # the sound in a player's time: silence before it starts
-            lead = round((clip.audio.start_time * clip.audio.time_base - clip_origin(clip)) * 16000)
-            wave = np.pad(wave, (lead, 0)) if lead > 0 else wave[-lead:]
-    paths = []
-    for i, (line, fr) in enumerate(zip(lines, frames)):
-        if not fr: raise ValueError(f"subtitle line {i + 1} ({line['start']:.2f}-{line['end']:.2f} s) lies outside the video")
-        audio = wave[int(line['start'] * 16000):int(line['end'] * 16000)][None] if wave is not None else None
-        paths.append(encode_mp4(out_dir/f'line{i + 1:03d}.mp4', fr, fps, audio, 16000, crf=18))
-    return paths
+        if e.kind not in ('no audio stream', 'no audio samples'): raise
+        sound = None                                                          # pictures only: the clips are written without sound
+    with sound or nullcontext(), DemuxedClip(Path(video), *open_clip(video)[:2], None, [], []) as clip:
+        if clip.video is None: raise ClipError('no video stream', Path(video).name)
+        fps, heard = float(clip.video.average_rate or 25), LineSound(sound, clip_origin(sound)) if sound else None
+        for i, frames in line_frames(clip, lines, size, PacketStream(clip)):
+            yield i, encode_mp4(out_dir/f'line{i + 1:03d}.mp4', frames, fps, heard(lines[i])[None] if heard else None, 16000, crf=18) if frames else None
+
+
+# %% ../nbs/09a_inference.ipynb #86cc9c7f
+def cut_utterances(video, lines: list[dict], out_dir, size: tuple[int, int] = (128, 172)) -> list[Path]:
+    "Every line's mp4 (`utterance_clips`), in the lines' order; `ValueError` for a line the video does not reach."
+    paths = dict(utterance_clips(video, lines, out_dir, size))
+    for i, line in enumerate(lines):
+        if paths[i] is None: raise ValueError(f"subtitle line {i + 1} ({line['start']:.2f}-{line['end']:.2f} s) lies outside the video")
+    return [paths[i] for i in range(len(lines))]
+
 
 # %% ../nbs/09a_inference.ipynb #71e6dba7
-def predict_subtitled(predictor: Predictor, video, subtitles, work_dir=None) -> list[dict]:
-    "One prediction per subtitle line of `video`, each with the line's 'start', 'end' and text."
-    lines = read_subtitles(subtitles)
+def predict_subtitled(predictor: Predictor, video, subtitles, work_dir=None, batch_size: int = 16) -> list[dict]:
+    """One prediction per subtitle line of `video`, each with the line's 'start', 'end' and text; lines are cut as the video is read and
+    predicted `batch_size` at a time, their clips then deleted (kept in `work_dir` if given); a line past the video's end gets an 'error'."""
+    lines, results, ready = read_subtitles(subtitles), {}, []
+    def run():
+        for (i, path), r in zip(ready, predict(predictor, [p for _, p in ready], [lines[i]['text'] for i, _ in ready], batch_size)):
+            results[i] = r
+            if work_dir is None: path.unlink()
+        ready.clear()
     with tempfile.TemporaryDirectory(prefix='mm-sentiment-lines-') as tmp:
-        paths = cut_utterances(video, lines, work_dir or tmp)
-        results = predict(predictor, paths, [l['text'] for l in lines])
-    return [{'start': l['start'], 'end': l['end'], **r, 'clip': f"{Path(video).name} {l['start']:.2f}-{l['end']:.2f} s"} for l, r in zip(lines, results)]
+        for i, path in utterance_clips(video, lines, work_dir or tmp):
+            if path is None: results[i] = {'text': lines[i]['text'], 'error': 'outside the video: the subtitle line starts after its last frame'}
+            else: ready.append((i, path))
+            if len(ready) == batch_size: run()
+        run()
+    return [{'start': l['start'], 'end': l['end'], **results[i], 'clip': f"{Path(video).name} {l['start']:.2f}-{l['end']:.2f} s"} for i, l in enumerate(lines)]
+
 
 # %% ../nbs/09a_inference.ipynb #8d6fa86a
 def plot_timeline(results: list[dict], ax=None):
