@@ -163,7 +163,7 @@ def display_ranks(packets: list) -> dict | None:
 _decoding = threading.local()       # per thread: its decoders' thread count (set by the loaders below), its scaler (`rgb_frame`)
 _SKIPS_NONREF = {'h264', 'hevc'}     # decoders checked (below) to honour `skip_frame` packet by packet
 
-def decoded_frames(clip: DemuxedClip, wanted: set | None, packets: PacketStream | None = None):
+def decoded_frames(clip: DemuxedClip, wanted: set | None, packets=None):
     """Yield (display position, frame) for the clip's usable frames. Frames nothing refers to are not decoded unless in `wanted` (None: all);
     a packet the decoder refuses goes to `clip.damaged`, and the frames decoded after it until the next keyframe are not used.
     `packets`: the video read as it goes (`PacketStream`, below) instead of `clip.video_packets`: every frame decoded, no packet kept."""

@@ -253,7 +253,7 @@ def predict_subtitled(predictor: Predictor, video, subtitles, work_dir=None, bat
         ready.clear()
     with tempfile.TemporaryDirectory(prefix='mm-sentiment-lines-') as tmp:
         for i, path in utterance_clips(video, lines, work_dir or tmp):
-            if path is None: results[i] = {'text': lines[i]['text'], 'error': 'outside the video: the subtitle line starts after its last frame'}
+            if path is None: results[i] = {'text': lines[i]['text'], 'error': 'no frame of the video lies between its times (outside the video?)'}
             else: ready.append((i, path))
             if len(ready) == batch_size: run()
         run()
