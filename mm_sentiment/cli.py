@@ -154,6 +154,7 @@ def _add_predict(sub):
     r.add_argument('--json', action='store_true', help='print JSON: one object for one clip, else a list')
     r.add_argument('--batch-size', type=_at_least(1), default=16, help='clips read and run at once (memory grows with it; default 16)')
     r.add_argument('--device', default=None)
+    _progress_option(r)
 
 # %% ../nbs/99_cli.ipynb #badbfb46
 SAGEMAKER_JOB_OPTIONS = (('instance_type', str), ('instance_count', int), ('processes_per_host', int), ('volume_gb', int), ('max_run_hours', float),
@@ -251,7 +252,7 @@ def _predict(args) -> int:
     run, note = find_run(args.run)
     if note: print(note, file=sys.stderr)
     pred = Predictor(run, args.device)
-    results = (predict_subtitled(pred, args.clips[0], args.subtitles, batch_size=args.batch_size) if args.subtitles
+    results = (predict_subtitled(pred, args.clips[0], args.subtitles, batch_size=args.batch_size, progress=not args.no_progress) if args.subtitles
                else predict(pred, args.clips, texts or [None] * len(args.clips), batch_size=args.batch_size))
     if args.json: print(json.dumps(results[0] if len(results) == 1 and not args.subtitles else results, indent=1, ensure_ascii=False))
     else:

@@ -17,6 +17,7 @@ import av
 import numpy as np
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
 from .data import ClipError, MELDDataset, SkippedSample, collate_meld, decode_audio, demux_clip, load_tokenizer, log_mel, trim_text_padding, upright_rgb, decoded_frames, DemuxedClip, PacketStream, open_clip
 from .demo import encode_mp4
@@ -242,21 +243,24 @@ def cut_utterances(video, lines: list[dict], out_dir, size: tuple[int, int] = (1
 
 
 # %% ../nbs/09a_inference.ipynb #71e6dba7
-def predict_subtitled(predictor: Predictor, video, subtitles, work_dir=None, batch_size: int = 16) -> list[dict]:
+def predict_subtitled(predictor: Predictor, video, subtitles, work_dir=None, batch_size: int = 16, progress: bool = False) -> list[dict]:
     """One prediction per subtitle line of `video`, each with the line's 'start', 'end' and text; lines are cut as the video is read and
     predicted `batch_size` at a time, their clips then deleted (kept in `work_dir` if given); a line past the video's end gets an 'error'."""
     lines, results, ready = read_subtitles(subtitles), {}, []
+    bar = tqdm(total=len(lines), desc=Path(video).name, unit='line', disable=not progress)   # (an episode's lines take minutes on a CPU)
     def run():
+        if not ready: return
         for (i, path), r in zip(ready, predict(predictor, [p for _, p in ready], [lines[i]['text'] for i, _ in ready], batch_size)):
             results[i] = r
             if work_dir is None: path.unlink()
-        ready.clear()
+        bar.update(len(ready)); ready.clear()
     with tempfile.TemporaryDirectory(prefix='mm-sentiment-lines-') as tmp:
         for i, path in utterance_clips(video, lines, work_dir or tmp):
-            if path is None: results[i] = {'text': lines[i]['text'], 'error': 'no frame of the video lies between its times (outside the video?)'}
+            if path is None: results[i] = {'text': lines[i]['text'], 'error': 'no frame of the video lies between its times (outside the video?)'}; bar.update()
             else: ready.append((i, path))
             if len(ready) == batch_size: run()
         run()
+    bar.close()
     return [{'start': l['start'], 'end': l['end'], **results[i], 'clip': f"{Path(video).name} {l['start']:.2f}-{l['end']:.2f} s"} for i, l in enumerate(lines)]
 
 
