@@ -253,7 +253,7 @@ def _predict(args) -> int:
     if note: print(note, file=sys.stderr)
     pred = Predictor(run, args.device)
     results = (predict_subtitled(pred, args.clips[0], args.subtitles, batch_size=args.batch_size, progress=not args.no_progress) if args.subtitles
-               else predict(pred, args.clips, texts or [None] * len(args.clips), batch_size=args.batch_size))
+               else predict(pred, args.clips, texts or [None] * len(args.clips), batch_size=args.batch_size, progress=not args.no_progress))
     if args.json: print(json.dumps(results[0] if len(results) == 1 and not args.subtitles else results, indent=1, ensure_ascii=False))
     else:
         for r in results:

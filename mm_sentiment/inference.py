@@ -102,12 +102,16 @@ def predict_batch(predictor: Predictor, clips, texts) -> list[dict]:
     return results
 
 # %% ../nbs/09a_inference.ipynb #8a24639c
-def predict(predictor: Predictor, clips, texts, batch_size: int = 16) -> list[dict]:
-    "`predict_batch`'s result for any number of clips and texts, read and run `batch_size` at a time so that memory does not grow with their number."
-    clips, texts = list(clips), list(texts)
+def predict(predictor: Predictor, clips, texts, batch_size: int = 16, progress: bool = False) -> list[dict]:
+    """`predict_batch`'s result for any number of clips and texts, read and run `batch_size` at a time so that memory does not grow with
+    their number; `progress`: a bar over the clips."""
+    clips, texts, results = list(clips), list(texts), []
     if len(clips) != len(texts): raise ValueError(f'{len(clips)} clips but {len(texts)} texts')
     if batch_size < 1: raise ValueError(f'batch_size must be at least 1, not {batch_size}')
-    return [r for at in range(0, len(clips), batch_size) for r in predict_batch(predictor, clips[at:at + batch_size], texts[at:at + batch_size])]
+    with tqdm(total=len(clips), desc='predict', unit='clip', disable=not progress) as bar:
+        for at in range(0, len(clips), batch_size):
+            results += predict_batch(predictor, clips[at:at + batch_size], texts[at:at + batch_size]); bar.update(len(clips[at:at + batch_size]))
+    return results
 
 
 # %% ../nbs/09a_inference.ipynb #3b047fa6
@@ -250,7 +254,7 @@ def predict_subtitled(predictor: Predictor, video, subtitles, work_dir=None, bat
     bar = tqdm(total=len(lines), desc=Path(video).name, unit='line', disable=not progress)   # (an episode's lines take minutes on a CPU)
     def run():
         if not ready: return
-        for (i, path), r in zip(ready, predict(predictor, [p for _, p in ready], [lines[i]['text'] for i, _ in ready], batch_size)):
+        for (i, path), r in zip(ready, predict_batch(predictor, [p for _, p in ready], [lines[i]['text'] for i, _ in ready])):
             results[i] = r
             if work_dir is None: path.unlink()
         bar.update(len(ready)); ready.clear()
